@@ -1,0 +1,50 @@
+//! `cargo xtask`: the project's automation. Two commands matter to a newcomer:
+//! `cargo xtask demo` (the main job) and `cargo xtask test` (every test); both set the machine up
+//! first. The others are their parts: `setup`, `env`.
+
+mod demo;
+mod env;
+mod project;
+mod setup;
+mod test;
+
+use std::process::ExitCode;
+
+const USAGE: &str = "\
+usage: cargo xtask <command>
+
+commands:
+  setup   install system packages (apt), create .venv with the pinned Python packages,
+          build the workspace in release mode and collect the plugins (idempotent)
+  test    setup, then every test: cargo tests (unit, integration, doc) and pytest
+  demo    setup, then run the main job and print what it found
+  env     print the environment to export to use the plugins and gstgva from your shell
+";
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let result = match args.first().map(String::as_str) {
+        Some("setup") => project::Project::locate().and_then(|p| setup::run(&p)),
+        Some("test") => project::Project::locate().and_then(|p| test::run(&p, &args[1..])),
+        Some("demo") => project::Project::locate().and_then(|p| demo::run(&p, &args[1..])),
+        Some("env") => project::Project::locate().map(|p| env::print(&p)),
+        Some("-h" | "--help" | "help") => {
+            print!("{USAGE}");
+            Ok(())
+        }
+        other => {
+            if let Some(cmd) = other {
+                eprintln!("xtask: unknown command '{cmd}'\n");
+            }
+            eprint!("{USAGE}");
+            return ExitCode::from(2);
+        }
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("\nxtask: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}

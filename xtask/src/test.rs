@@ -1,0 +1,55 @@
+//! `cargo xtask test`: setup, then every test of the workspace, hermetically.
+
+use std::fs;
+
+use crate::env;
+use crate::project::{Project, Result, exec, step};
+use crate::setup;
+
+/// Runs cargo's tests (unit, integration, doc) and pytest. Extra arguments go to `cargo test`.
+pub fn run_tests(p: &Project, cargo_args: &[String]) -> Result<()> {
+    let vars = env::hermetic(p);
+    fs::create_dir_all(p.test_dir()).map_err(|e| format!("{}: {e}", p.test_dir().display()))?;
+
+    step("cargo tests", || {
+        let mut cmd = p.cargo();
+        cmd.args(["test", "--release", "--workspace"])
+            .args(cargo_args);
+        env::apply(&mut cmd, &vars);
+        exec(&mut cmd)
+    })?;
+
+    step("python tests (pytest)", || {
+        let mut cmd = p.command(p.python());
+        cmd.args([
+            "-m",
+            "pytest",
+            "-q",
+            "-p",
+            "no:cacheprovider",
+            "tests/python",
+        ]);
+        env::apply(&mut cmd, &vars);
+        cmd.env(
+            "GVA_INTEROP_LIB",
+            p.release_dir().join("libgva_meta_interop.so"),
+        );
+        exec(&mut cmd)
+    })?;
+
+    step("python lint (ruff)", || {
+        exec(p.command(p.venv().join("bin").join("ruff")).args([
+            "check",
+            "--no-cache",
+            "tests/python",
+        ]))
+    })
+}
+
+/// `cargo xtask test [cargo test args…]`.
+pub fn run(p: &Project, args: &[String]) -> Result<()> {
+    setup::run_all(p)?;
+    run_tests(p, args)?;
+    println!("\nall tests passed");
+    Ok(())
+}
