@@ -82,8 +82,25 @@ pub struct AddedRegion<'a> {
 }
 
 /// Identity of a JSON message on a buffer, for [`VideoFrame::remove_message`].
+///
+/// The meta's address and its GStreamer sequence number: an id kept after its message was
+/// removed never matches a newer message that reuses the memory.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub struct MessageId(usize);
+pub struct MessageId {
+    address: usize,
+    seqnum: u64,
+}
+
+impl MessageId {
+    fn of(meta: *const JsonMeta) -> Self {
+        // SAFETY: `meta` is a meta attached to a buffer the caller borrows.
+        let seqnum = unsafe { gst::ffi::gst_meta_get_seqnum(meta as *const gst::ffi::GstMeta) };
+        Self {
+            address: meta as usize,
+            seqnum,
+        }
+    }
+}
 
 /// A JSON message attached to a buffer.
 #[derive(Clone, Copy)]
@@ -94,7 +111,7 @@ pub struct Message<'a> {
 impl<'a> Message<'a> {
     /// The message's identity on its buffer.
     pub fn id(&self) -> MessageId {
-        MessageId(self.meta as *const JsonMeta as usize)
+        MessageId::of(self.meta)
     }
 
     /// The message text.
@@ -201,12 +218,14 @@ impl<B: BorrowMut<gst::BufferRef>> VideoFrame<B> {
             )));
         }
 
+        let [x_min, y_min, x_max, y_max] = placed.bounds;
+        // DL Streamer's field order (gstgva's add_region).
         let mut detection = gst::Structure::builder(DETECTION)
-            .field("x_min", placed.normalized.x)
-            .field("y_min", placed.normalized.y)
-            .field("x_max", placed.normalized.x + placed.normalized.w)
-            .field("y_max", placed.normalized.y + placed.normalized.h)
             .field("confidence", new.confidence)
+            .field("x_min", x_min)
+            .field("x_max", x_max)
+            .field("y_min", y_min)
+            .field("y_max", y_max)
             .build();
         if let Some(label_id) = new.label_id {
             detection.set("label_id", label_id);
@@ -242,10 +261,14 @@ impl<B: BorrowMut<gst::BufferRef>> VideoFrame<B> {
     }
 
     /// The region with id `id`, for writing.
-    pub fn region_mut(&mut self, id: i32) -> Option<RegionMut<'_>> {
-        let ptr = self.region(id)?.as_ptr() as *mut GstVideoRegionOfInterestMeta;
-        // SAFETY: the meta belongs to the buffer, which `self` borrows mutably.
-        Some(unsafe { RegionMut::from_ptr(ptr) })
+    pub fn region_mut(&mut self, id: i32) -> Result<RegionMut<'_>, Error> {
+        if !self.is_writable() {
+            return Err(Error::NotWritable);
+        }
+        let region = self.region(id).ok_or(Error::RegionNotFound(id))?;
+        let ptr = region.as_ptr() as *mut GstVideoRegionOfInterestMeta;
+        // SAFETY: the meta belongs to the buffer, which `self` borrows mutably and is writable.
+        Ok(unsafe { RegionMut::from_ptr(ptr) })
     }
 
     /// Removes the region with id `id` (and its parameter structures).
@@ -268,7 +291,7 @@ impl<B: BorrowMut<gst::BufferRef>> VideoFrame<B> {
     /// Attaches a JSON message (not validated as JSON, like DL Streamer).
     pub fn add_message(&mut self, message: &str) -> Result<MessageId, Error> {
         let meta = JsonMeta::add(self.buffer_mut(), message)?;
-        Ok(MessageId(meta.as_ptr() as usize))
+        Ok(MessageId::of(meta.as_ptr().cast()))
     }
 
     /// Removes a message found by [`VideoFrame::messages`].
@@ -281,7 +304,7 @@ impl<B: BorrowMut<gst::BufferRef>> VideoFrame<B> {
         unsafe {
             registry::remove_meta(
                 self.buffer_mut(),
-                std::ptr::NonNull::new_unchecked(id.0 as *mut gst::ffi::GstMeta),
+                std::ptr::NonNull::new_unchecked(id.address as *mut gst::ffi::GstMeta),
             )
         }
     }
@@ -300,32 +323,36 @@ impl<B: Borrow<gst::BufferRef>> fmt::Debug for VideoFrame<B> {
 }
 
 /// A region's box in pixels and as fractions, after clipping to the frame.
+#[derive(Debug, PartialEq)]
 struct Placed {
     pixels: Rect<u32>,
-    normalized: Rect<f64>,
+    /// `x_min, y_min, x_max, y_max` of the detection structure.
+    bounds: [f64; 4],
     clipped: bool,
 }
 
-/// Clips `rect` to a `width` x `height` frame.
+/// Clips `rect` to a `width` x `height` frame, DL Streamer's way where it has one.
 ///
-/// Normalized input keeps its precision in the detection structure; pixels follow DL Streamer
-/// (`int(v * width)`). Negative sizes count as 0.
+/// Pixels → fractions: `x_min = x / W`, `x_max = (x + w) / W`. Fractions → pixels:
+/// `int(x * W)`, `int(w * W)`; the fractions themselves are kept (clipped to [0, 1]). Negative
+/// sizes count as 0.
 fn place(rect: &RegionRect, width: u32, height: u32) -> Result<Placed, Error> {
-    let (w, h) = (i64::from(width), i64::from(height));
+    let (fw, fh) = (i64::from(width), i64::from(height));
     match *rect {
         RegionRect::Pixels(r) => {
-            let (x0, y0) = (r.x.clamp(0, w), r.y.clamp(0, h));
-            let x1 = r.x.saturating_add(r.w.max(0)).clamp(x0, w);
-            let y1 = r.y.saturating_add(r.h.max(0)).clamp(y0, h);
+            let (x0, y0) = (r.x.clamp(0, fw), r.y.clamp(0, fh));
+            let x1 = r.x.saturating_add(r.w.max(0)).clamp(x0, fw);
+            let y1 = r.y.saturating_add(r.h.max(0)).clamp(y0, fh);
             let pixels = Rect::new(x0, y0, x1 - x0, y1 - y0);
+            let (wf, hf) = (fw as f64, fh as f64);
             Ok(Placed {
                 clipped: pixels != r,
-                normalized: Rect::new(
-                    x0 as f64 / w as f64,
-                    y0 as f64 / h as f64,
-                    (x1 - x0) as f64 / w as f64,
-                    (y1 - y0) as f64 / h as f64,
-                ),
+                bounds: [
+                    x0 as f64 / wf,
+                    y0 as f64 / hf,
+                    x1 as f64 / wf,
+                    y1 as f64 / hf,
+                ],
                 pixels: to_u32(pixels),
             })
         }
@@ -335,23 +362,33 @@ fn place(rect: &RegionRect, width: u32, height: u32) -> Result<Placed, Error> {
                     "{r:?}: normalized coordinates must be finite numbers"
                 )));
             }
-            let (x0, y0) = (r.x.clamp(0.0, 1.0), r.y.clamp(0.0, 1.0));
-            let x1 = (r.x + r.w.max(0.0)).clamp(x0, 1.0);
-            let y1 = (r.y + r.h.max(0.0)).clamp(y0, 1.0);
-            let normalized = Rect::new(x0, y0, x1 - x0, y1 - y0);
-            let pixels = Rect::new(
-                (x0 * w as f64) as i64,
-                (y0 * h as f64) as i64,
-                ((x1 - x0) * w as f64) as i64,
-                ((y1 - y0) * h as f64) as i64,
-            );
+            let (x0, w, xc) = clip_span(r.x, r.w);
+            let (y0, h, yc) = clip_span(r.y, r.h);
+            let trunc = |v: f64, size: i64| (v * size as f64) as i64;
             Ok(Placed {
-                clipped: normalized != r,
-                normalized,
-                pixels: to_u32(pixels),
+                clipped: xc || yc,
+                bounds: [x0, y0, x0 + w, y0 + h],
+                pixels: to_u32(Rect::new(
+                    trunc(x0, fw),
+                    trunc(y0, fh),
+                    trunc(w, fw),
+                    trunc(h, fh),
+                )),
             })
         }
     }
+}
+
+/// Clips the span `[start, start + len]` to [0, 1]: the new start and length, and whether they
+/// changed. An unclipped span keeps its length exactly (no `(start + len) - start` rounding).
+fn clip_span(start: f64, len: f64) -> (f64, f64, bool) {
+    let end = start + len;
+    if start >= 0.0 && len >= 0.0 && end <= 1.0 {
+        return (start, len, false);
+    }
+    let s = start.clamp(0.0, 1.0);
+    let e = (start + len.max(0.0)).clamp(s, 1.0);
+    (s, e - s, true)
 }
 
 /// Clipped coordinates are within `0..=u32::MAX` by construction.
@@ -369,7 +406,7 @@ mod tests {
         let p = place(&RegionRect::Pixels(Rect::new(-10, 20, 50, 500)), 100, 200).unwrap();
         assert_eq!(p.pixels, Rect::new(0, 20, 40, 180));
         assert!(p.clipped);
-        assert_eq!(p.normalized, Rect::new(0.0, 0.1, 0.4, 0.9));
+        assert_eq!(p.bounds, [0.0, 0.1, 0.4, 1.0]);
     }
 
     #[test]
@@ -396,7 +433,7 @@ mod tests {
         .unwrap();
         // int(0.25*640)=160, int(0.5*480)=240, int(0.333*640)=213, int(0.25*480)=120
         assert_eq!(p.pixels, Rect::new(160, 240, 213, 120));
-        assert_eq!(p.normalized, Rect::new(0.25, 0.5, 0.333, 0.25));
+        assert_eq!(p.bounds, [0.25, 0.5, 0.25 + 0.333, 0.75]);
         assert!(!p.clipped);
     }
 

@@ -7,7 +7,7 @@ use gst::glib;
 use gst::glib::translate::IntoGlibPtr;
 use gst_video::ffi::GstVideoRegionOfInterestMeta;
 
-use crate::tensor::{DETECTION, OBJECT_ID, validate_name};
+use crate::tensor::{DETECTION, Key, OBJECT_ID, known, validate_name};
 use crate::{Error, Tensor, strings};
 
 /// A rectangle: pixels (`Rect<u32>`) or fractions of the frame (`Rect<f64>`).
@@ -84,21 +84,26 @@ impl<'a> Region<'a> {
         self.params().find(|t| t.name() == name)
     }
 
+    fn known_param(&self, known: &'static crate::tensor::Known) -> Option<&'a Tensor> {
+        self.params().find(|t| t.is_named(known))
+    }
+
     /// The tensors of this region: every parameter except `"object_id"` (the detection included).
     pub fn tensors(&self) -> impl Iterator<Item = &'a Tensor> + 'a {
-        self.params().filter(|t| t.name() != OBJECT_ID)
+        self.params().filter(|t| !t.is_named(&known::OBJECT_ID))
     }
 
     /// The `"detection"` structure, if the region has one.
     pub fn detection(&self) -> Option<&'a Tensor> {
-        self.param(DETECTION)
+        self.known_param(&known::DETECTION)
     }
 
     /// The box as fractions of the frame, from the detection's `x_min, y_min, x_max, y_max`.
     pub fn normalized_rect(&self) -> Result<Rect<f64>, Error> {
         let d = self.detection_or_missing("x_min")?;
-        let (x_min, y_min) = (d.get_f64("x_min")?, d.get_f64("y_min")?);
-        let (x_max, y_max) = (d.get_f64("x_max")?, d.get_f64("y_max")?);
+        let f = |k| d.f64_of(Key::Known(k));
+        let (x_min, y_min) = (f(&known::X_MIN)?, f(&known::Y_MIN)?);
+        let (x_max, y_max) = (f(&known::X_MAX)?, f(&known::Y_MAX)?);
         Ok(Rect::new(x_min, y_min, x_max - x_min, y_max - y_min))
     }
 
@@ -114,8 +119,8 @@ impl<'a> Region<'a> {
 
     /// The tracking id: field `id` of the `"object_id"` structure.
     pub fn object_id(&self) -> Result<i32, Error> {
-        match self.param(OBJECT_ID) {
-            Some(t) => t.get_i32("id"),
+        match self.known_param(&known::OBJECT_ID) {
+            Some(t) => t.i32_of(Key::Known(&known::ID)),
             None => Err(Error::MissingField {
                 structure: OBJECT_ID.to_owned(),
                 field: "id".to_owned(),

@@ -70,6 +70,13 @@ pub(crate) fn meta_info(
     let info = unsafe {
         let existing = gst::ffi::gst_meta_get_info(impl_name.as_ptr());
         if !existing.is_null() {
+            // Another copy registered it: it must be the same meta, or reading it as ours would
+            // read past its end.
+            if (*existing).api != api.into_glib() || (*existing).size < functions.size {
+                return Err(Error::Gst(
+                    "a meta of this name registered by someone else with another API type or size",
+                ));
+            }
             existing
         } else {
             gst::ffi::gst_meta_register(

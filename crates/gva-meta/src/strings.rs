@@ -12,11 +12,17 @@ pub(crate) fn to_str(bytes: &CStr, what: impl FnOnce() -> String) -> Result<&str
     })
 }
 
+/// [`Error::InteriorNul`] if `s` holds a NUL byte, which a C string cannot.
+pub(crate) fn check_no_nul(s: &str, what: &'static str) -> Result<(), Error> {
+    match s.bytes().position(|b| b == 0) {
+        Some(position) => Err(Error::InteriorNul { what, position }),
+        None => Ok(()),
+    }
+}
+
 /// A `g_malloc`ed copy of `s`, or [`Error::InteriorNul`] if C could not hold it.
 pub(crate) fn g_strdup(s: &str, what: &'static str) -> Result<*mut c_char, Error> {
-    if let Some(position) = s.bytes().position(|b| b == 0) {
-        return Err(Error::InteriorNul { what, position });
-    }
+    check_no_nul(s, what)?;
     // SAFETY: `s` has no NUL, so g_strndup copies exactly its bytes and terminates them.
     Ok(unsafe { gst::glib::ffi::g_strndup(s.as_ptr() as *const c_char, s.len()) })
 }

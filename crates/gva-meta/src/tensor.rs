@@ -2,9 +2,10 @@
 
 use std::ffi::CStr;
 use std::fmt;
+use std::sync::OnceLock;
 
 use gst::glib;
-use gst::glib::translate::ToGlibPtr;
+use gst::glib::translate::{IntoGlib, ToGlibPtr};
 
 use crate::{Error, Layout, Precision, strings};
 
@@ -73,7 +74,7 @@ impl Tensor {
 
     /// Whether this is a region's detection result (structure name `"detection"`).
     pub fn is_detection(&self) -> bool {
-        self.name() == DETECTION
+        self.is_named(&known::DETECTION)
     }
 
     /// Field names in insertion order.
@@ -105,58 +106,89 @@ impl Tensor {
 
     /// The raw value of a field.
     pub fn value(&self, field: &str) -> Result<&glib::SendValue, Error> {
-        if field.contains('\0') {
-            return Err(self.missing(field));
-        }
-        self.0.value(field).map_err(|_| self.missing(field))
+        self.lookup(Key::Name(field))
     }
 
     /// A string field.
     pub fn get_str(&self, field: &str) -> Result<&str, Error> {
-        let value = self.value(field)?;
-        if !value.type_().is_a(glib::Type::STRING) {
-            return Err(self.wrong_type(field, "a string", value));
-        }
-        // SAFETY: the value holds a string owned by the structure, which `self` borrows.
-        let ptr = unsafe { glib::gobject_ffi::g_value_get_string(value.to_glib_none().0) };
-        if ptr.is_null() {
-            return Err(self.missing(field));
-        }
-        // SAFETY: GLib strings are NUL-terminated.
-        let bytes = unsafe { CStr::from_ptr(ptr) };
-        strings::to_str(bytes, || {
-            format!("field '{field}' of structure '{}'", self.name())
-        })
+        self.str_of(Key::Name(field))
     }
 
     /// An `int` field (also accepts `uint` values that fit).
     pub fn get_i32(&self, field: &str) -> Result<i32, Error> {
-        let value = self.value(field)?;
+        self.i32_of(Key::Name(field))
+    }
+
+    /// A `double` field (also accepts `float`).
+    pub fn get_f64(&self, field: &str) -> Result<f64, Error> {
+        self.f64_of(Key::Name(field))
+    }
+
+    fn lookup(&self, key: Key<'_>) -> Result<&glib::SendValue, Error> {
+        let found = match key {
+            Key::Name(name) if name.contains('\0') => None,
+            Key::Name(name) => self.0.value(name).ok(),
+            // SAFETY: a valid structure borrowed by `self`; the value lives as long as it.
+            Key::Known(known) => unsafe {
+                let v = gst::ffi::gst_structure_id_get_value(
+                    self.0.as_ptr(),
+                    known.quark().into_glib(),
+                );
+                (!v.is_null()).then(|| &*(v as *const glib::SendValue))
+            },
+        };
+        found.ok_or_else(|| self.missing(key.name()))
+    }
+
+    fn str_of(&self, key: Key<'_>) -> Result<&str, Error> {
+        let value = self.lookup(key)?;
+        if !value.type_().is_a(glib::Type::STRING) {
+            return Err(self.wrong_type(key.name(), "a string", value));
+        }
+        // SAFETY: the value holds a string owned by the structure, which `self` borrows.
+        let ptr = unsafe { glib::gobject_ffi::g_value_get_string(value.to_glib_none().0) };
+        if ptr.is_null() {
+            return Err(self.missing(key.name()));
+        }
+        // SAFETY: GLib strings are NUL-terminated.
+        let bytes = unsafe { CStr::from_ptr(ptr) };
+        strings::to_str(bytes, || {
+            format!("field '{}' of structure '{}'", key.name(), self.name())
+        })
+    }
+
+    pub(crate) fn i32_of(&self, key: Key<'_>) -> Result<i32, Error> {
+        let value = self.lookup(key)?;
         if let Ok(v) = value.get::<i32>() {
             return Ok(v);
         }
         match value.get::<u32>().ok().and_then(|v| i32::try_from(v).ok()) {
             Some(v) => Ok(v),
-            None => Err(self.wrong_type(field, "an int", value)),
+            None => Err(self.wrong_type(key.name(), "an int", value)),
         }
     }
 
-    /// A `double` field (also accepts `float`).
-    pub fn get_f64(&self, field: &str) -> Result<f64, Error> {
-        let value = self.value(field)?;
+    pub(crate) fn f64_of(&self, key: Key<'_>) -> Result<f64, Error> {
+        let value = self.lookup(key)?;
         if let Ok(v) = value.get::<f64>() {
             return Ok(v);
         }
         match value.get::<f32>() {
             Ok(v) => Ok(f64::from(v)),
-            Err(_) => Err(self.wrong_type(field, "a double", value)),
+            Err(_) => Err(self.wrong_type(key.name(), "a double", value)),
         }
+    }
+
+    /// Whether the structure is called `known` (a quark comparison, no string work).
+    pub(crate) fn is_named(&self, known: &'static Known) -> bool {
+        // SAFETY: a valid structure borrowed by `self`.
+        unsafe { gst::ffi::gst_structure_get_name_id(self.0.as_ptr()) == known.quark().into_glib() }
     }
 
     /// Sets a string field.
     pub fn set_str(&mut self, field: &str, value: &str) -> Result<(), Error> {
         check_field_name(field)?;
-        strings::c_string(value, "a string value")?;
+        strings::check_no_nul(value, "a string value")?;
         self.0.set(field, value);
         Ok(())
     }
@@ -177,7 +209,7 @@ impl Tensor {
 
     /// `precision`; an absent field reads as [`Precision::Unspecified`], like DL Streamer.
     pub fn precision(&self) -> Result<Precision, Error> {
-        match self.get_i32("precision") {
+        match self.i32_of(Key::Known(&known::PRECISION)) {
             Ok(v) => Precision::try_from(v),
             Err(Error::MissingField { .. }) => Ok(Precision::Unspecified),
             Err(e) => Err(e),
@@ -191,7 +223,7 @@ impl Tensor {
 
     /// `layout`; an absent field reads as [`Layout::Any`], like DL Streamer.
     pub fn layout(&self) -> Result<Layout, Error> {
-        match self.get_i32("layout") {
+        match self.i32_of(Key::Known(&known::LAYOUT)) {
             Ok(v) => Layout::try_from(v),
             Err(Error::MissingField { .. }) => Ok(Layout::Any),
             Err(e) => Err(e),
@@ -205,7 +237,7 @@ impl Tensor {
 
     /// `dims`: the output blob's dimensions (a `GstValueArray` of `uint`).
     pub fn dims(&self) -> Result<Vec<u32>, Error> {
-        let value = self.value("dims")?;
+        let value = self.lookup(Key::Known(&known::DIMS))?;
         let Ok(array) = value.get::<gst::ArrayRef>() else {
             return Err(self.wrong_type("dims", "an array of uint", value));
         };
@@ -228,7 +260,7 @@ impl Tensor {
 
     /// `data_buffer`: the raw blob bytes (a `GVariant` of type `ay`), borrowed from the structure.
     pub fn data(&self) -> Result<&[u8], Error> {
-        let value = self.value("data_buffer")?;
+        let value = self.lookup(Key::Known(&known::DATA_BUFFER))?;
         if !value.type_().is_a(glib::Type::VARIANT) {
             return Err(self.wrong_type("data_buffer", "a GVariant of type 'ay'", value));
         }
@@ -263,7 +295,7 @@ impl Tensor {
         if self.is_detection() {
             return Err(Error::DetectionLabel);
         }
-        self.get_str("label")
+        self.str_of(Key::Known(&known::LABEL))
     }
 
     /// Sets `label`; refused on a detection tensor, as in DL Streamer.
@@ -276,7 +308,7 @@ impl Tensor {
 
     /// `label_id`: the class index.
     pub fn label_id(&self) -> Result<i32, Error> {
-        self.get_i32("label_id")
+        self.i32_of(Key::Known(&known::LABEL_ID))
     }
 
     /// Sets `label_id`.
@@ -286,7 +318,7 @@ impl Tensor {
 
     /// `confidence`.
     pub fn confidence(&self) -> Result<f64, Error> {
-        self.get_f64("confidence")
+        self.f64_of(Key::Known(&known::CONFIDENCE))
     }
 
     /// Sets `confidence`.
@@ -296,42 +328,42 @@ impl Tensor {
 
     /// `object_id` field of this tensor (not the region's tracking id, see `Region::object_id`).
     pub fn object_id(&self) -> Result<i32, Error> {
-        self.get_i32("object_id")
+        self.i32_of(Key::Known(&known::OBJECT_ID_FIELD))
     }
 
     /// `tensor_id`: the frame's index in the batch.
     pub fn tensor_id(&self) -> Result<i32, Error> {
-        self.get_i32("tensor_id")
+        self.i32_of(Key::Known(&known::TENSOR_ID))
     }
 
     /// `model_name`.
     pub fn model_name(&self) -> Result<&str, Error> {
-        self.get_str("model_name")
+        self.str_of(Key::Known(&known::MODEL_NAME))
     }
 
     /// `layer_name`.
     pub fn layer_name(&self) -> Result<&str, Error> {
-        self.get_str("layer_name")
+        self.str_of(Key::Known(&known::LAYER_NAME))
     }
 
     /// `element_id`: the producing element's `model-instance-id` or name.
     pub fn element_id(&self) -> Result<&str, Error> {
-        self.get_str("element_id")
+        self.str_of(Key::Known(&known::ELEMENT_ID))
     }
 
     /// `format`: a rendering hint such as `landmark_points`.
     pub fn format(&self) -> Result<&str, Error> {
-        self.get_str("format")
+        self.str_of(Key::Known(&known::FORMAT))
     }
 
     /// `type`: `"classification_result"` for label/text converter outputs.
     pub fn type_(&self) -> Result<&str, Error> {
-        self.get_str("type")
+        self.str_of(Key::Known(&known::TYPE))
     }
 
     /// `extra_params_json`: the JSON text given as `extra_params` when the region was added.
     pub fn extra_params_json(&self) -> Result<&str, Error> {
-        self.get_str("extra_params_json")
+        self.str_of(Key::Known(&known::EXTRA_PARAMS_JSON))
     }
 
     fn missing(&self, field: &str) -> Error {
@@ -357,6 +389,70 @@ impl fmt::Debug for Tensor {
     }
 }
 
+/// How a field is named: by a caller's string, or by a well-known name whose quark is cached.
+#[derive(Clone, Copy)]
+pub(crate) enum Key<'a> {
+    Name(&'a str),
+    Known(&'static Known),
+}
+
+impl Key<'_> {
+    fn name(&self) -> &str {
+        match self {
+            Key::Name(n) => n,
+            Key::Known(k) => k.name,
+        }
+    }
+}
+
+/// A field or structure name of DL Streamer's conventions, with its GQuark looked up once
+/// (a quark look-up by string takes GLib's global quark lock; the hot read paths avoid it).
+pub(crate) struct Known {
+    name: &'static str,
+    quark: OnceLock<glib::Quark>,
+}
+
+impl Known {
+    const fn new(name: &'static str) -> Self {
+        Self {
+            name,
+            quark: OnceLock::new(),
+        }
+    }
+
+    pub(crate) fn quark(&self) -> glib::Quark {
+        *self.quark.get_or_init(|| glib::Quark::from_str(self.name))
+    }
+}
+
+/// The well-known names.
+pub(crate) mod known {
+    use super::Known;
+
+    pub(crate) static DETECTION: Known = Known::new(super::DETECTION);
+    pub(crate) static OBJECT_ID: Known = Known::new(super::OBJECT_ID);
+    pub(crate) static ID: Known = Known::new("id");
+    pub(crate) static X_MIN: Known = Known::new("x_min");
+    pub(crate) static Y_MIN: Known = Known::new("y_min");
+    pub(crate) static X_MAX: Known = Known::new("x_max");
+    pub(crate) static Y_MAX: Known = Known::new("y_max");
+    pub(crate) static CONFIDENCE: Known = Known::new("confidence");
+    pub(crate) static LABEL: Known = Known::new("label");
+    pub(crate) static LABEL_ID: Known = Known::new("label_id");
+    pub(crate) static OBJECT_ID_FIELD: Known = Known::new("object_id");
+    pub(crate) static TENSOR_ID: Known = Known::new("tensor_id");
+    pub(crate) static PRECISION: Known = Known::new("precision");
+    pub(crate) static LAYOUT: Known = Known::new("layout");
+    pub(crate) static DIMS: Known = Known::new("dims");
+    pub(crate) static DATA_BUFFER: Known = Known::new("data_buffer");
+    pub(crate) static MODEL_NAME: Known = Known::new("model_name");
+    pub(crate) static LAYER_NAME: Known = Known::new("layer_name");
+    pub(crate) static ELEMENT_ID: Known = Known::new("element_id");
+    pub(crate) static FORMAT: Known = Known::new("format");
+    pub(crate) static TYPE: Known = Known::new("type");
+    pub(crate) static EXTRA_PARAMS_JSON: Known = Known::new("extra_params_json");
+}
+
 /// Whether GStreamer would accept `name` as a structure name (it CRITICALs otherwise).
 pub(crate) fn validate_name(name: &str) -> Result<(), Error> {
     let mut chars = name.chars();
@@ -370,5 +466,5 @@ pub(crate) fn validate_name(name: &str) -> Result<(), Error> {
 }
 
 fn check_field_name(field: &str) -> Result<(), Error> {
-    strings::c_string(field, "a field name").map(drop)
+    strings::check_no_nul(field, "a field name")
 }
