@@ -2,12 +2,11 @@
 
 use std::ffi::{CStr, c_char};
 use std::fmt;
-use std::sync::OnceLock;
 
 use gst::glib;
 use gst::meta::{MetaAPI, MetaAPIExt};
 
-use crate::registry::{self, MetaFunctions, MetaInfo};
+use crate::registry::{self, MetaFunctions, MetaInfo, Registration};
 use crate::{Error, strings};
 
 /// The C layout, identical to DL Streamer's `GstGVAJSONMeta`.
@@ -83,36 +82,28 @@ impl fmt::Debug for JsonMeta {
     }
 }
 
-fn api_type() -> Result<glib::Type, Error> {
-    static API: OnceLock<Result<glib::Type, Error>> = OnceLock::new();
-    API.get_or_init(|| registry::api_type(c"GstGVAJSONMetaAPI"))
-        .clone()
-}
+static REGISTRATION: Registration = Registration::new(
+    c"GstGVAJSONMetaAPI",
+    c"GstGVAJSONMeta",
+    MetaFunctions {
+        size: std::mem::size_of::<GstGVAJSONMeta>(),
+        init: Some(init),
+        free: Some(free),
+        transform: Some(transform),
+    },
+);
 
 unsafe impl MetaAPI for JsonMeta {
     type GstType = GstGVAJSONMeta;
 
     fn meta_api() -> glib::Type {
-        api_type().unwrap_or(glib::Type::INVALID)
+        REGISTRATION.api_type()
     }
 }
 
 /// The registered implementation (registered on first use if no other copy did).
 pub(crate) fn meta_info() -> Result<MetaInfo, Error> {
-    static INFO: OnceLock<Result<MetaInfo, Error>> = OnceLock::new();
-    INFO.get_or_init(|| {
-        registry::meta_info(
-            api_type()?,
-            c"GstGVAJSONMeta",
-            MetaFunctions {
-                size: std::mem::size_of::<GstGVAJSONMeta>(),
-                init: Some(init),
-                free: Some(free),
-                transform: Some(transform),
-            },
-        )
-    })
-    .clone()
+    REGISTRATION.meta_info()
 }
 
 unsafe extern "C" fn init(

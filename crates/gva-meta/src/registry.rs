@@ -10,6 +10,7 @@
 
 use std::ffi::CStr;
 use std::ptr;
+use std::sync::OnceLock;
 
 use gst::glib;
 use gst::glib::translate::{FromGlib, IntoGlib};
@@ -34,7 +35,7 @@ impl MetaInfo {
 ///
 /// No tags means the meta carries nothing that depends on pixels, so elements that transform
 /// pixels (videoconvert, videoscale) keep it.
-pub(crate) fn api_type(name: &CStr) -> Result<glib::Type, Error> {
+fn api_type(name: &CStr) -> Result<glib::Type, Error> {
     // SAFETY: plain GLib/GStreamer calls with valid NUL-terminated strings.
     let gtype = unsafe {
         let existing = glib::gobject_ffi::g_type_from_name(name.as_ptr());
@@ -60,11 +61,52 @@ pub(crate) struct MetaFunctions {
     pub(crate) transform: gst::ffi::GstMetaTransformFunction,
 }
 
+/// One meta of ours: its names and functions, and the registration found or made on first use.
+pub(crate) struct Registration {
+    api_name: &'static CStr,
+    impl_name: &'static CStr,
+    functions: MetaFunctions,
+    api: OnceLock<Result<glib::Type, Error>>,
+    info: OnceLock<Result<MetaInfo, Error>>,
+}
+
+impl Registration {
+    pub(crate) const fn new(
+        api_name: &'static CStr,
+        impl_name: &'static CStr,
+        functions: MetaFunctions,
+    ) -> Self {
+        Self {
+            api_name,
+            impl_name,
+            functions,
+            api: OnceLock::new(),
+            info: OnceLock::new(),
+        }
+    }
+
+    /// The API type (`glib::Type::INVALID` if GStreamer refused it, which matches no meta).
+    pub(crate) fn api_type(&self) -> glib::Type {
+        self.api_result().unwrap_or(glib::Type::INVALID)
+    }
+
+    fn api_result(&self) -> Result<glib::Type, Error> {
+        self.api.get_or_init(|| api_type(self.api_name)).clone()
+    }
+
+    /// The implementation, registered on first use if no other copy did.
+    pub(crate) fn meta_info(&self) -> Result<MetaInfo, Error> {
+        self.info
+            .get_or_init(|| meta_info(self.api_result()?, self.impl_name, &self.functions))
+            .clone()
+    }
+}
+
 /// The meta implementation called `impl_name` for `api`, registered if nobody registered it yet.
-pub(crate) fn meta_info(
+fn meta_info(
     api: glib::Type,
     impl_name: &CStr,
-    functions: MetaFunctions,
+    functions: &MetaFunctions,
 ) -> Result<MetaInfo, Error> {
     // SAFETY: plain GStreamer calls with valid arguments; the functions match the C signatures.
     let info = unsafe {

@@ -1,40 +1,17 @@
 //! `VideoFrame`: regions, frame-level tensors and JSON messages on a buffer, read back by value.
 
 use std::collections::HashSet;
-use std::sync::{Mutex, Once};
 
 use gst::glib;
 use gva_meta::{
     Error, JsonMeta, NewRegion, OptionalField, Rect, Region, Tensor, TensorMeta, VideoFrame,
 };
 
+mod common;
+use common::{assert_no_criticals, init};
+
 const WIDTH: u32 = 640;
 const HEIGHT: u32 = 480;
-
-/// GLib warnings and criticals seen since the process started ("domain: message").
-static CRITICALS: Mutex<Vec<String>> = Mutex::new(Vec::new());
-
-/// `gst::init()` plus a GLib log handler that records every CRITICAL and WARNING, so a test can
-/// prove that GStreamer never complained (a `g_return_val_if_fail` only logs and returns NULL).
-fn init() {
-    static INIT: Once = Once::new();
-    INIT.call_once(|| {
-        gst::init().unwrap();
-        glib::log_set_default_handler(|domain, level, message| {
-            if matches!(level, glib::LogLevel::Critical | glib::LogLevel::Warning) {
-                CRITICALS
-                    .lock()
-                    .unwrap()
-                    .push(format!("{}: {message}", domain.unwrap_or("")));
-            }
-            glib::log_default_handler(domain, level, Some(message));
-        });
-    });
-}
-
-fn assert_no_criticals() {
-    assert_eq!(*CRITICALS.lock().unwrap(), Vec::<String>::new());
-}
 
 /// A 640x480 BGRx video info and a fresh buffer of that size, without metas.
 fn frame_buffer() -> (gst_video::VideoInfo, gst::Buffer) {

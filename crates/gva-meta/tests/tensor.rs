@@ -1,34 +1,10 @@
 //! `Tensor`: every typed getter and setter over DL Streamer's structure field conventions.
 
-use std::sync::{Mutex, Once};
-
 use gst::glib;
 use gva_meta::{Error, Layout, OptionalField, Precision, Tensor};
 
-/// GLib warnings and criticals seen since the process started ("domain: message").
-static CRITICALS: Mutex<Vec<String>> = Mutex::new(Vec::new());
-
-/// `gst::init()` plus a GLib log handler that records every CRITICAL and WARNING, so a test can
-/// prove that GStreamer never complained (e.g. about a structure name it refuses).
-fn init() {
-    static INIT: Once = Once::new();
-    INIT.call_once(|| {
-        gst::init().unwrap();
-        glib::log_set_default_handler(|domain, level, message| {
-            if matches!(level, glib::LogLevel::Critical | glib::LogLevel::Warning) {
-                CRITICALS
-                    .lock()
-                    .unwrap()
-                    .push(format!("{}: {message}", domain.unwrap_or("")));
-            }
-            glib::log_default_handler(domain, level, Some(message));
-        });
-    });
-}
-
-fn assert_no_criticals() {
-    assert_eq!(*CRITICALS.lock().unwrap(), Vec::<String>::new());
-}
+mod common;
+use common::{assert_no_criticals, init};
 
 /// An empty structure called `name`, to view as a tensor.
 fn structure(name: &str) -> gst::Structure {
