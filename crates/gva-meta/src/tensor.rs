@@ -331,9 +331,19 @@ impl Tensor {
         self.i32_of(Key::Known(&known::OBJECT_ID_FIELD))
     }
 
+    /// Sets `object_id`.
+    pub fn set_object_id(&mut self, object_id: i32) {
+        self.0.set("object_id", object_id);
+    }
+
     /// `tensor_id`: the frame's index in the batch.
     pub fn tensor_id(&self) -> Result<i32, Error> {
         self.i32_of(Key::Known(&known::TENSOR_ID))
+    }
+
+    /// Sets `tensor_id`.
+    pub fn set_tensor_id(&mut self, tensor_id: i32) {
+        self.0.set("tensor_id", tensor_id);
     }
 
     /// `model_name`.
@@ -341,9 +351,19 @@ impl Tensor {
         self.str_of(Key::Known(&known::MODEL_NAME))
     }
 
+    /// Sets `model_name`.
+    pub fn set_model_name(&mut self, value: &str) -> Result<(), Error> {
+        self.set_str("model_name", value)
+    }
+
     /// `layer_name`.
     pub fn layer_name(&self) -> Result<&str, Error> {
         self.str_of(Key::Known(&known::LAYER_NAME))
+    }
+
+    /// Sets `layer_name`.
+    pub fn set_layer_name(&mut self, value: &str) -> Result<(), Error> {
+        self.set_str("layer_name", value)
     }
 
     /// `element_id`: the producing element's `model-instance-id` or name.
@@ -351,9 +371,19 @@ impl Tensor {
         self.str_of(Key::Known(&known::ELEMENT_ID))
     }
 
+    /// Sets `element_id`.
+    pub fn set_element_id(&mut self, value: &str) -> Result<(), Error> {
+        self.set_str("element_id", value)
+    }
+
     /// `format`: a rendering hint such as `landmark_points`.
     pub fn format(&self) -> Result<&str, Error> {
         self.str_of(Key::Known(&known::FORMAT))
+    }
+
+    /// Sets `format`.
+    pub fn set_format(&mut self, value: &str) -> Result<(), Error> {
+        self.set_str("format", value)
     }
 
     /// `type`: `"classification_result"` for label/text converter outputs.
@@ -361,9 +391,19 @@ impl Tensor {
         self.str_of(Key::Known(&known::TYPE))
     }
 
+    /// Sets `type`.
+    pub fn set_type(&mut self, value: &str) -> Result<(), Error> {
+        self.set_str("type", value)
+    }
+
     /// `extra_params_json`: the JSON text given as `extra_params` when the region was added.
     pub fn extra_params_json(&self) -> Result<&str, Error> {
         self.str_of(Key::Known(&known::EXTRA_PARAMS_JSON))
+    }
+
+    /// Sets `extra_params_json`.
+    pub fn set_extra_params_json(&mut self, value: &str) -> Result<(), Error> {
+        self.set_str("extra_params_json", value)
     }
 
     fn missing(&self, field: &str) -> Error {

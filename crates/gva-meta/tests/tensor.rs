@@ -285,14 +285,14 @@ fn typed_fields_round_trip() {
     t.set_label("dog").unwrap();
     t.set_label_id(-3);
     t.set_confidence(0.8125);
-    t.set_i32("object_id", 17).unwrap();
-    t.set_i32("tensor_id", 2).unwrap();
-    t.set_str("model_name", "mobilenet-ssd").unwrap();
-    t.set_str("layer_name", "detection_out").unwrap();
-    t.set_str("element_id", "detect0").unwrap();
-    t.set_str("format", "landmark_points").unwrap();
-    t.set_str("type", "classification_result").unwrap();
-    t.set_str("extra_params_json", r#"{"k":[1,2]}"#).unwrap();
+    t.set_object_id(17);
+    t.set_tensor_id(2);
+    t.set_model_name("mobilenet-ssd").unwrap();
+    t.set_layer_name("detection_out").unwrap();
+    t.set_element_id("detect0").unwrap();
+    t.set_format("landmark_points").unwrap();
+    t.set_type("classification_result").unwrap();
+    t.set_extra_params_json(r#"{"k":[1,2]}"#).unwrap();
 
     assert_eq!(t.label().unwrap(), "dog");
     assert_eq!(t.label_id().unwrap(), -3);
