@@ -8,22 +8,14 @@ use crate::env;
 use crate::project::{Project, Result, exec, step};
 use crate::setup;
 
-/// `cargo xtask demo [example args…]`.
+/// `cargo xtask demo [frames]`.
 pub fn run(p: &Project, args: &[String]) -> Result<()> {
     setup::run_all(p)?;
     step("demo: gva-meta through videoconvert and videoscale", || {
-        let mut cmd = p.cargo();
-        cmd.args([
-            "run",
-            "--quiet",
-            "--release",
-            "-p",
-            "gva-meta",
-            "--example",
-            "demo",
-            "--",
-        ])
-        .args(args);
+        // Built by setup's `cargo build --release --workspace --all-targets`; running it directly
+        // avoids a `cargo run -p` rebuild with differently unified features.
+        let mut cmd = p.command(p.release_dir().join("examples").join("demo"));
+        cmd.args(args);
         env::apply(&mut cmd, &env::hermetic(p));
         exec(&mut cmd)
     })
