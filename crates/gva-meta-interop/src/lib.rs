@@ -504,6 +504,27 @@ pub mod c {
     }
 }
 
+/// The `info` pointer of every meta of `api` on `buffer`.
+pub fn meta_infos(buffer: &gst::BufferRef, api: glib::Type) -> Vec<*const gst::ffi::GstMetaInfo> {
+    let mut out = Vec::new();
+    let mut state: glib::ffi::gpointer = std::ptr::null_mut();
+    loop {
+        // SAFETY: iterating a valid buffer's metas; the buffer is not modified meanwhile.
+        let meta = unsafe {
+            gst::ffi::gst_buffer_iterate_meta_filtered(
+                buffer.as_ptr() as *mut gst::ffi::GstBuffer,
+                &mut state,
+                api.into_glib(),
+            )
+        };
+        if meta.is_null() {
+            return out;
+        }
+        // SAFETY: a meta attached to the buffer.
+        out.push(unsafe { (*meta).info });
+    }
+}
+
 /// The sample that [`gva_interop_attach_sample`] attaches and [`gva_interop_check_sample`]
 /// expects.
 pub mod sample {

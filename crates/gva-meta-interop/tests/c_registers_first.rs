@@ -10,7 +10,7 @@ use gst::glib;
 use gst::glib::translate::IntoGlib;
 use gst::meta::MetaAPI;
 use gva_meta::{GstGVATensorMeta, JsonMeta, Layout, NewRegion, Precision, TensorMeta, VideoFrame};
-use gva_meta_interop::c;
+use gva_meta_interop::{c, meta_infos};
 
 const WIDTH: u32 = 64;
 const HEIGHT: u32 = 64;
@@ -23,27 +23,6 @@ fn info() -> gst_video::VideoInfo {
 
 fn new_buffer() -> gst::Buffer {
     gst::Buffer::with_size(info().size()).unwrap()
-}
-
-/// The `info` pointer of every meta of `api` on `buffer`.
-fn meta_infos(buffer: &gst::BufferRef, api: glib::Type) -> Vec<*const gst::ffi::GstMetaInfo> {
-    let mut out = Vec::new();
-    let mut state: glib::ffi::gpointer = std::ptr::null_mut();
-    loop {
-        // SAFETY: iterating a valid buffer's metas; the buffer is not modified meanwhile.
-        let meta = unsafe {
-            gst::ffi::gst_buffer_iterate_meta_filtered(
-                buffer.as_ptr() as *mut gst::ffi::GstBuffer,
-                &mut state,
-                api.into_glib(),
-            )
-        };
-        if meta.is_null() {
-            return out;
-        }
-        // SAFETY: a meta attached to the buffer.
-        out.push(unsafe { (*meta).info });
-    }
 }
 
 // ---- what C attaches, and how gva-meta must read it ----

@@ -15,7 +15,7 @@ use gst::glib;
 use gst::glib::translate::IntoGlib;
 use gst::meta::MetaAPI;
 use gva_meta::{JsonMeta, TensorMeta, VideoFrame};
-use gva_meta_interop::{gva_interop_attach_sample, gva_interop_check_sample, status};
+use gva_meta_interop::{gva_interop_attach_sample, gva_interop_check_sample, meta_infos, status};
 
 const WIDTH: u32 = 64;
 const HEIGHT: u32 = 64;
@@ -78,27 +78,6 @@ fn meta_info(name: &str) -> *const gst::ffi::GstMetaInfo {
     let name = CString::new(name).unwrap();
     // SAFETY: look-up by a valid name.
     unsafe { gst::ffi::gst_meta_get_info(name.as_ptr()) }
-}
-
-/// The `info` pointer of every meta of `api` on `buffer`.
-fn meta_infos(buffer: &gst::BufferRef, api: glib::Type) -> Vec<*const gst::ffi::GstMetaInfo> {
-    let mut out = Vec::new();
-    let mut state: glib::ffi::gpointer = std::ptr::null_mut();
-    loop {
-        // SAFETY: iterating a valid buffer's metas; the buffer is not modified meanwhile.
-        let meta = unsafe {
-            gst::ffi::gst_buffer_iterate_meta_filtered(
-                buffer.as_ptr() as *mut gst::ffi::GstBuffer,
-                &mut state,
-                api.into_glib(),
-            )
-        };
-        if meta.is_null() {
-            return out;
-        }
-        // SAFETY: a meta attached to the buffer.
-        out.push(unsafe { (*meta).info });
-    }
 }
 
 fn new_buffer() -> gst::Buffer {
