@@ -18,6 +18,7 @@ commands:
           build the workspace in release mode and collect the plugins (idempotent)
   test    setup, then every test: cargo tests (unit, integration, doc) and pytest
   demo    setup, then run the main job and print what it found
+  wheel   rebuild the gstgva wheel and install it into .venv (part of setup)
   env     print the environment to export to use the plugins and gstgva from your shell
 ";
 
@@ -27,6 +28,7 @@ fn main() -> ExitCode {
         Some("setup") => project::Project::locate().and_then(|p| setup::run(&p)),
         Some("test") => project::Project::locate().and_then(|p| test::run(&p, &args[1..])),
         Some("demo") => project::Project::locate().and_then(|p| demo::run(&p, &args[1..])),
+        Some("wheel") => project::Project::locate().and_then(|p| setup::wheel(&p)),
         Some("env") => project::Project::locate().map(|p| env::print(&p)),
         Some("-h" | "--help" | "help") => {
             print!("{USAGE}");

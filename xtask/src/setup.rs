@@ -33,6 +33,7 @@ pub fn run_all(p: &Project) -> Result<()> {
     step("PyGObject in .venv", || link_pygobject(p))?;
     step("release build of the workspace", || build(p))?;
     step("plugin folder (target/gstplugins)", || collect_plugins(p))?;
+    step("gstgva wheel (maturin) into .venv", || wheel(p))?;
     Ok(())
 }
 
@@ -164,6 +165,55 @@ fn build(p: &Project) -> Result<()> {
         p.cargo()
             .args(["build", "--release", "--workspace", "--all-targets"]),
     )
+}
+
+/// Builds the `gstgva` wheel with maturin and installs it into `.venv`.
+///
+/// `--auditwheel skip`: the wheel must link the system's GStreamer/GLib, never bundle a second
+/// copy (two GLib type systems in one process are fatal).
+pub fn wheel(p: &Project) -> Result<()> {
+    let out = p.root.join("target").join("wheels");
+    let _ = fs::remove_dir_all(&out);
+    exec(
+        p.command(p.venv().join("bin").join("maturin"))
+            .args([
+                "build",
+                "--release",
+                "--quiet",
+                "--auditwheel",
+                "skip",
+                "-i",
+            ])
+            .arg(p.python())
+            .arg("-o")
+            .arg(&out)
+            .arg("-m")
+            .arg(p.root.join("crates/gva-py-ext/Cargo.toml"))
+            .env("VIRTUAL_ENV", p.venv()),
+    )?;
+    let wheel = fs::read_dir(&out)
+        .map_err(|e| format!("{}: {e}", out.display()))?
+        .flatten()
+        .map(|e| e.path())
+        .find(|p| p.extension().is_some_and(|x| x == "whl"))
+        .ok_or("maturin built no wheel")?;
+    exec(
+        p.command(p.python())
+            .args([
+                "-m",
+                "pip",
+                "install",
+                "--quiet",
+                "--disable-pip-version-check",
+            ])
+            .args(["--force-reinstall", "--no-deps"])
+            .arg(&wheel),
+    )?;
+    println!(
+        "    installed {}",
+        wheel.file_name().unwrap_or_default().to_string_lossy()
+    );
+    Ok(())
 }
 
 /// Copies the plugin libraries (and only them) into the plugin folder, so GStreamer's scanner

@@ -92,6 +92,17 @@ pub struct MessageId {
 }
 
 impl MessageId {
+    /// The meta address and sequence number, for bindings that hand ids to another language.
+    pub fn to_raw(self) -> (usize, u64) {
+        (self.address, self.seqnum)
+    }
+
+    /// An id from [`MessageId::to_raw`]; an id that matches no message is harmless
+    /// ([`VideoFrame::remove_message`] only compares it).
+    pub fn from_raw(address: usize, seqnum: u64) -> Self {
+        Self { address, seqnum }
+    }
+
     fn of(meta: *const JsonMeta) -> Self {
         // SAFETY: `meta` is a meta attached to a buffer the caller borrows.
         let seqnum = unsafe { gst::ffi::gst_meta_get_seqnum(meta as *const gst::ffi::GstMeta) };
@@ -269,6 +280,21 @@ impl<B: BorrowMut<gst::BufferRef>> VideoFrame<B> {
         let ptr = region.as_ptr() as *mut GstVideoRegionOfInterestMeta;
         // SAFETY: the meta belongs to the buffer, which `self` borrows mutably and is writable.
         Ok(unsafe { RegionMut::from_ptr(ptr) })
+    }
+
+    /// Removes the region whose meta is at `meta` (found by comparing addresses: a pointer that
+    /// is not one of this buffer's regions gives [`Error::RegionNotFound`] and is never read).
+    pub fn remove_region_at(
+        &mut self,
+        meta: *const GstVideoRegionOfInterestMeta,
+    ) -> Result<(), Error> {
+        let found = self
+            .regions()
+            .find(|r| std::ptr::eq(r.as_ptr(), meta))
+            .ok_or(Error::RegionNotFound(0))?;
+        let ptr = found.as_ptr() as *mut gst::ffi::GstMeta;
+        // SAFETY: the meta was found on this buffer just now.
+        unsafe { registry::remove_meta(self.buffer_mut(), std::ptr::NonNull::new_unchecked(ptr)) }
     }
 
     /// Removes the region with id `id` (and its parameter structures).

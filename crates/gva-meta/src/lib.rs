@@ -53,6 +53,7 @@ mod json_meta;
 mod precision;
 mod region;
 mod registry;
+mod removals;
 mod roi_transform;
 mod strings;
 mod tensor;
@@ -63,6 +64,7 @@ pub use frame::{AddedRegion, Message, MessageId, NewRegion, RegionRect, VideoFra
 pub use json_meta::{GstGVAJSONMeta, JSON_META_API_NAME, JSON_META_IMPL_NAME, JsonMeta};
 pub use precision::{Layout, Precision};
 pub use region::{Rect, Region, RegionMut};
+pub use removals::removal_count;
 pub use tensor::{DETECTION, OBJECT_ID, Tensor};
 pub use tensor_meta::{GstGVATensorMeta, TENSOR_META_API_NAME, TENSOR_META_IMPL_NAME, TensorMeta};
 

@@ -37,9 +37,11 @@ pub struct Region<'a> {
 }
 
 impl<'a> Region<'a> {
+    /// A view of a raw ROI meta (for bindings that keep their own handles).
+    ///
     /// # Safety
-    /// `meta` must be a ROI meta attached to a buffer borrowed for `'a`.
-    pub(crate) unsafe fn from_ptr(meta: *const GstVideoRegionOfInterestMeta) -> Self {
+    /// `meta` must be a ROI meta attached to a buffer that stays alive and unchanged for `'a`.
+    pub unsafe fn from_ptr(meta: *const GstVideoRegionOfInterestMeta) -> Self {
         // SAFETY: caller's contract.
         Self {
             meta: unsafe { &*meta },
@@ -153,9 +155,11 @@ pub struct RegionMut<'a> {
 }
 
 impl<'a> RegionMut<'a> {
+    /// A writable view of a raw ROI meta (for bindings that keep their own handles).
+    ///
     /// # Safety
-    /// `meta` must be a ROI meta attached to a writable buffer mutably borrowed for `'a`.
-    pub(crate) unsafe fn from_ptr(meta: *mut GstVideoRegionOfInterestMeta) -> Self {
+    /// `meta` must be a ROI meta attached to a writable buffer, not otherwise accessed for `'a`.
+    pub unsafe fn from_ptr(meta: *mut GstVideoRegionOfInterestMeta) -> Self {
         // SAFETY: caller's contract.
         Self {
             meta: unsafe { &mut *meta },

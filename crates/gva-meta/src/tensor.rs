@@ -36,16 +36,20 @@ impl Tensor {
         unsafe { &mut *(s as *mut gst::StructureRef as *mut Tensor) }
     }
 
+    /// A view of a raw structure (for bindings that keep their own handles).
+    ///
     /// # Safety
     /// `s` must be a valid structure that outlives `'a`.
-    pub(crate) unsafe fn from_ptr<'a>(s: *const gst::ffi::GstStructure) -> &'a Tensor {
+    pub unsafe fn from_ptr<'a>(s: *const gst::ffi::GstStructure) -> &'a Tensor {
         // SAFETY: caller's contract.
         Self::from_structure(unsafe { gst::StructureRef::from_glib_borrow(s) })
     }
 
+    /// A writable view of a raw structure (for bindings that keep their own handles).
+    ///
     /// # Safety
     /// `s` must be a valid, mutable structure that outlives `'a` and is not aliased.
-    pub(crate) unsafe fn from_mut_ptr<'a>(s: *mut gst::ffi::GstStructure) -> &'a mut Tensor {
+    pub unsafe fn from_mut_ptr<'a>(s: *mut gst::ffi::GstStructure) -> &'a mut Tensor {
         // SAFETY: caller's contract.
         Self::from_structure_mut(unsafe { gst::StructureRef::from_glib_borrow_mut(s) })
     }
