@@ -938,3 +938,45 @@ fn buffer_copy_keeps_every_meta_deeply() {
     assert_eq!(changed.messages, ["changed", r#"{"b":2}"#]);
     assert_no_criticals();
 }
+
+#[test]
+fn removals_are_counted_on_the_buffer_and_remove_region_at_matches_by_address() {
+    let (info, mut buffer) = frame_buffer();
+    let foreign = {
+        let (info2, mut other) = frame_buffer();
+        let mut frame = VideoFrame::new(other.get_mut().unwrap(), info2);
+        let added = frame.add_region(&NewRegion::pixels(1, 1, 2, 2)).unwrap();
+        added.region.as_region().as_ptr()
+    };
+    let mut frame = VideoFrame::new(buffer.get_mut().unwrap(), info);
+    let a = frame
+        .add_region(&NewRegion::pixels(1, 2, 3, 4).label("a"))
+        .unwrap()
+        .region
+        .as_region()
+        .as_ptr();
+    let b_id = frame
+        .add_region(&NewRegion::pixels(5, 6, 7, 8).label("b"))
+        .unwrap()
+        .region
+        .as_region()
+        .id();
+    let msg = frame.add_message("m").unwrap();
+    assert_eq!(gva_meta::removal_count(frame.buffer()), 0);
+
+    // A pointer that is not one of this buffer's regions is only compared, never read.
+    assert_eq!(
+        frame.remove_region_at(foreign),
+        Err(Error::RegionNotFound(0))
+    );
+    assert_eq!(gva_meta::removal_count(frame.buffer()), 0);
+
+    frame.remove_region_at(a).unwrap();
+    assert_eq!(gva_meta::removal_count(frame.buffer()), 1);
+    assert_eq!(labels(&frame), ["b"]);
+    frame.remove_region(b_id).unwrap();
+    frame.remove_message(msg).unwrap();
+    assert_eq!(gva_meta::removal_count(frame.buffer()), 3);
+    assert_eq!(frame.remove_region_at(a), Err(Error::RegionNotFound(0)));
+    assert_no_criticals();
+}
