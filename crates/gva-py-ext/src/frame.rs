@@ -21,7 +21,8 @@ use crate::tensor::{Owner, Tensor};
 pub struct VideoFrame {
     pub(crate) state: Arc<FrameState>,
     pub(crate) info: Option<gst_video::VideoInfo>,
-    buffer_obj: Py<PyAny>,
+    /// The `Gst.Buffer` the frame was made from (None for frames gvapython lends for one call).
+    buffer_obj: Option<Py<PyAny>>,
     info_obj: PyOnceLock<Option<Py<PyAny>>>,
 }
 
@@ -45,9 +46,26 @@ impl VideoFrame {
         Ok(gva_meta::VideoFrame::new(self.state.buffer_ref()?, info))
     }
 
-    /// The `Gst.Buffer` this frame was made from.
-    pub(crate) fn buffer_object(&self, py: Python<'_>) -> Py<PyAny> {
-        self.buffer_obj.clone_ref(py)
+    /// The `Gst.Buffer` this frame was made from (None for a borrowed gvapython frame).
+    #[allow(dead_code)]
+    pub(crate) fn buffer_object(&self, py: Python<'_>) -> Option<Py<PyAny>> {
+        self.buffer_obj.as_ref().map(|b| b.clone_ref(py))
+    }
+
+    /// A frame over a buffer lent for one call (gvapython): no reference is taken, so the
+    /// buffer stays writable; [`FrameState::invalidate`] must be called when the call ends.
+    pub(crate) fn borrowed(
+        buffer: *mut gst::ffi::GstBuffer,
+        info: Option<gst_video::VideoInfo>,
+    ) -> (Self, Arc<FrameState>) {
+        let state = Arc::new(FrameState::borrowed(buffer));
+        let frame = Self {
+            state: state.clone(),
+            info,
+            buffer_obj: None,
+            info_obj: PyOnceLock::new(),
+        };
+        (frame, state)
     }
 }
 
@@ -145,7 +163,7 @@ impl VideoFrame {
         Ok(Self {
             state: Arc::new(FrameState::owned(ptr, buffer.clone().unbind())),
             info,
-            buffer_obj: buffer.clone().unbind(),
+            buffer_obj: Some(buffer.clone().unbind()),
             info_obj,
         })
     }
@@ -156,6 +174,7 @@ impl VideoFrame {
             let Some(info) = &self.info else {
                 return Ok(None);
             };
+            VIDEO_INFO.get(py)?; // registers PyGObject's GstVideo.VideoInfo wrapper class
             // SAFETY: a copy of our info, owned by the new Python wrapper.
             let obj = unsafe {
                 let copy = gst_video::ffi::gst_video_info_copy(
@@ -172,13 +191,33 @@ impl VideoFrame {
         Ok(obj.as_ref().map(|o| o.clone_ref(py)))
     }
 
-    /// The buffer's `GstVideo.VideoMeta`, None if it has none.
-    fn video_meta(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
-        self.state.buffer()?;
-        let gst_video_mod = py.import("gi.repository.GstVideo")?;
-        Ok(gst_video_mod
-            .call_method1("buffer_get_video_meta", (self.buffer_obj.bind(py),))?
-            .unbind())
+    /// The buffer's `GstVideoMeta` as a snapshot (format, width, height, n_planes, offset,
+    /// stride, flags, id), None if it has none. A snapshot, not PyGObject's `GstVideo.VideoMeta`,
+    /// whose pointer into the buffer would dangle once the buffer is gone.
+    fn video_meta(&self, py: Python<'_>) -> PyResult<Option<Py<PyAny>>> {
+        let buffer = self.state.buffer_ref()?;
+        let Some(meta) = buffer.meta::<gst_video::VideoMeta>() else {
+            return Ok(None);
+        };
+        let n = meta.n_planes() as usize;
+        let kwargs = pyo3::types::PyDict::new(py);
+        let format = py
+            .import("gi.repository.GstVideo")?
+            .getattr("VideoFormat")?
+            .call1((glib::translate::IntoGlib::into_glib(meta.format()),))?;
+        kwargs.set_item("format", format)?;
+        kwargs.set_item("width", meta.width())?;
+        kwargs.set_item("height", meta.height())?;
+        kwargs.set_item("n_planes", n)?;
+        kwargs.set_item("offset", meta.offset()[..n].to_vec())?;
+        kwargs.set_item("stride", meta.stride()[..n].to_vec())?;
+        kwargs.set_item("flags", meta.flags().bits())?;
+        kwargs.set_item("id", meta.id())?;
+        let ns = py
+            .import("types")?
+            .getattr("SimpleNamespace")?
+            .call((), Some(&kwargs))?;
+        Ok(Some(ns.unbind()))
     }
 
     /// The regions of interest, in the order they were attached.
@@ -313,7 +352,6 @@ impl VideoFrame {
         let clipped = added.clipped;
         let rect = added.region.as_region().rect();
         let ptr = added.region.as_region().as_ptr();
-        drop(added);
         if clipped {
             let warnings = py.import("warnings")?;
             let text = format!(
@@ -361,7 +399,6 @@ impl VideoFrame {
         let buffer = self.state.buffer_mut()?;
         let mut meta = TensorMeta::add(buffer).py()?;
         let ptr = meta.as_mut_ptr() as *const gst::ffi::GstMeta;
-        drop(meta);
         // SAFETY: just attached to the frame's buffer.
         let h = unsafe { MetaHandle::new(self.state.clone(), ptr, TensorMeta::meta_api())? };
         Ok(Tensor::new(Owner::Frame(h)))

@@ -44,19 +44,28 @@ impl FrameState {
         }
     }
 
+    /// A frame over a buffer lent for the duration of a call (no reference taken).
+    pub(crate) fn borrowed(buffer: *mut gst::ffi::GstBuffer) -> Self {
+        Self {
+            buffer: BufferPtr(buffer),
+            _owner: None,
+            alive: AtomicBool::new(true),
+        }
+    }
+
     /// The buffer, if the frame is still alive.
     pub(crate) fn buffer(&self) -> PyResult<*mut gst::ffi::GstBuffer> {
         if self.alive.load(Ordering::Acquire) {
             Ok(self.buffer.0)
         } else {
             Err(expired(
-                "VideoFrame is no longer valid: the buffer it was made for has been released",
+                "VideoFrame is no longer valid: the buffer it was made for has been released \
+                 (a gvapython frame lives only during the call)",
             ))
         }
     }
 
     /// Ends the frame: every handle derived from it raises from now on.
-    #[allow(dead_code)] // used by gvapython's borrowed frames
     pub(crate) fn invalidate(&self) {
         self.alive.store(false, Ordering::Release);
     }

@@ -4,6 +4,7 @@
 #![allow(unsafe_op_in_unsafe_fn)]
 
 mod blob;
+mod capsule;
 mod errors;
 mod frame;
 mod handle;
@@ -26,6 +27,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<util::ProbeInfoBuffer>()?;
     m.add_class::<blob::Blob>()?;
     m.add("Rect", rect::rect_type(m.py())?)?;
+    m.add("_C_API", capsule::capsule(m.py())?)?;
     m.add("ExpiredError", m.py().get_type::<errors::ExpiredError>())?;
     Ok(())
 }

@@ -228,12 +228,12 @@ impl Tensor {
 
     fn precision(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
         let p = self.get()?.precision().py()?;
-        Ok(precision_class(py)?.call1(py, (p as i32,))?)
+        precision_class(py)?.call1(py, (p as i32,))
     }
 
     fn layout(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
         let l = self.get()?.layout().py()?;
-        Ok(layout_class(py)?.call1(py, (l as i32,))?)
+        layout_class(py)?.call1(py, (l as i32,))
     }
 
     fn precision_as_string(&self) -> PyResult<&'static str> {
@@ -304,7 +304,7 @@ impl Tensor {
             .fields()
             .map(|k| {
                 let v = value::to_py(py, t.value(k).py()?)?;
-                Ok(PyTuple::new(py, [k.into_pyobject(py)?.into_any(), v])?)
+                PyTuple::new(py, [k.into_pyobject(py)?.into_any(), v])
             })
             .collect::<PyResult<Vec<_>>>()?;
         Ok(PyList::new(py, pairs)?

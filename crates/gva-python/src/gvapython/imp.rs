@@ -1,0 +1,345 @@
+//! The `gvapython` element's implementation.
+
+use std::sync::{Arc, LazyLock, Mutex, MutexGuard};
+
+use gst::glib;
+use gst::prelude::*;
+use gst::subclass::prelude::*;
+use gst_base::subclass::prelude::*;
+use pyo3::prelude::*;
+
+use crate::callback::{self, Arguments, Target};
+use crate::seam::FrameApi;
+use crate::{interpreter, thread_state};
+
+static CAT: LazyLock<gst::DebugCategory> = LazyLock::new(|| {
+    gst::DebugCategory::new(
+        "gvapython",
+        gst::DebugColorFlags::empty(),
+        Some("gva-rs: user Python on every frame"),
+    )
+});
+
+const DEFAULT_FUNCTION: &str = "process_frame";
+
+/// Property values.
+#[derive(Debug)]
+struct Settings {
+    module: Option<String>,
+    class: Option<String>,
+    function: String,
+    arguments: Arguments,
+    /// The first invalid `arg`/`kwarg`, reported by `start()`.
+    argument_error: Option<String>,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self {
+            module: None,
+            class: None,
+            function: DEFAULT_FUNCTION.to_owned(),
+            arguments: Arguments::default(),
+            argument_error: None,
+        }
+    }
+}
+
+/// The resolved callable; kept across NULL→PLAYING→NULL so a class instance keeps its state.
+struct Callback {
+    function: Py<PyAny>,
+    name: String,
+    api: FrameApi,
+}
+
+/// What the negotiated caps decide.
+#[derive(Default)]
+struct State {
+    info: Option<Arc<gst_video::VideoInfo>>,
+}
+
+#[derive(Default)]
+pub struct GvaPython {
+    settings: Mutex<Settings>,
+    state: Mutex<State>,
+    callback: Mutex<Option<Arc<Callback>>>,
+    warned_none: std::sync::atomic::AtomicBool,
+}
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+#[glib::object_subclass]
+impl ObjectSubclass for GvaPython {
+    const NAME: &'static str = "GstGvaPython";
+    type Type = super::GvaPython;
+    type ParentType = gst_base::BaseTransform;
+}
+
+impl ObjectImpl for GvaPython {
+    fn properties() -> &'static [glib::ParamSpec] {
+        static PROPERTIES: LazyLock<Vec<glib::ParamSpec>> = LazyLock::new(|| {
+            vec![
+                glib::ParamSpecString::builder("module")
+                    .nick("Python module")
+                    .blurb("Path to the Python file (.py) that holds the function or class")
+                    .mutable_ready()
+                    .build(),
+                glib::ParamSpecString::builder("class")
+                    .nick("Python class")
+                    .blurb("Class to instantiate once with arg/kwarg; function is then its method")
+                    .mutable_ready()
+                    .build(),
+                glib::ParamSpecString::builder("function")
+                    .nick("Python function")
+                    .blurb("Function (or method) called with a gstgva.VideoFrame for every frame")
+                    .default_value(Some(DEFAULT_FUNCTION))
+                    .mutable_ready()
+                    .build(),
+                glib::ParamSpecString::builder("arg")
+                    .nick("Argument")
+                    .blurb(
+                        "JSON positional argument(s) for the class constructor; each setting \
+                         appends (an array extends the list)",
+                    )
+                    .default_value(Some("[]"))
+                    .mutable_ready()
+                    .build(),
+                glib::ParamSpecString::builder("kwarg")
+                    .nick("Keyword argument")
+                    .blurb(
+                        "JSON object of keyword arguments for the class constructor; each setting \
+                         merges",
+                    )
+                    .default_value(Some("{}"))
+                    .mutable_ready()
+                    .build(),
+            ]
+        });
+        PROPERTIES.as_ref()
+    }
+
+    fn set_property(&self, _id: usize, value: &glib::Value, pspec: &glib::ParamSpec) {
+        let text = value.get::<Option<String>>().ok().flatten();
+        let mut settings = lock(&self.settings);
+        match pspec.name() {
+            "module" => settings.module = text,
+            "class" => settings.class = text.filter(|c| !c.is_empty()),
+            "function" => {
+                settings.function = text.unwrap_or_else(|| DEFAULT_FUNCTION.to_owned());
+            }
+            "arg" | "kwarg" => {
+                let Some(text) = text else { return };
+                let result = if pspec.name() == "arg" {
+                    settings.arguments.push_arg(&text)
+                } else {
+                    settings.arguments.merge_kwarg(&text)
+                };
+                if let Err(e) = result {
+                    gst::error!(CAT, imp = self, "{e}");
+                    settings.argument_error.get_or_insert(e);
+                }
+            }
+            other => gst::warning!(CAT, imp = self, "unknown property {other}"),
+        }
+    }
+
+    fn property(&self, _id: usize, pspec: &glib::ParamSpec) -> glib::Value {
+        let settings = lock(&self.settings);
+        match pspec.name() {
+            "module" => settings.module.to_value(),
+            "class" => settings.class.to_value(),
+            "function" => settings.function.to_value(),
+            "arg" => settings.arguments.to_json().0.to_value(),
+            "kwarg" => settings.arguments.to_json().1.to_value(),
+            _ => None::<String>.to_value(),
+        }
+    }
+}
+
+impl GstObjectImpl for GvaPython {}
+
+impl ElementImpl for GvaPython {
+    fn metadata() -> Option<&'static gst::subclass::ElementMetadata> {
+        static METADATA: LazyLock<gst::subclass::ElementMetadata> = LazyLock::new(|| {
+            gst::subclass::ElementMetadata::new(
+                "Python callback (gva-rs)",
+                "Filter/Video",
+                "Calls a Python function or class method with a gstgva.VideoFrame for every frame",
+                "gva-rs",
+            )
+        });
+        Some(&*METADATA)
+    }
+
+    fn pad_templates() -> &'static [gst::PadTemplate] {
+        static TEMPLATES: LazyLock<Vec<gst::PadTemplate>> = LazyLock::new(|| {
+            let caps = gst::Caps::new_any();
+            vec![
+                gst::PadTemplate::new(
+                    "src",
+                    gst::PadDirection::Src,
+                    gst::PadPresence::Always,
+                    &caps,
+                )
+                .expect("valid src template"),
+                gst::PadTemplate::new(
+                    "sink",
+                    gst::PadDirection::Sink,
+                    gst::PadPresence::Always,
+                    &caps,
+                )
+                .expect("valid sink template"),
+            ]
+        });
+        TEMPLATES.as_ref()
+    }
+}
+
+impl GvaPython {
+    fn load_callback(&self) -> Result<Arc<Callback>, gst::ErrorMessage> {
+        let settings = lock(&self.settings);
+        if let Some(e) = &settings.argument_error {
+            return Err(gst::error_msg!(gst::LibraryError::Settings, ("{}", e)));
+        }
+        let Some(module) = settings.module.clone() else {
+            return Err(gst::error_msg!(
+                gst::LibraryError::Settings,
+                ("property 'module' is not set: give the path of a Python file, e.g. module=process.py")
+            ));
+        };
+        let target = Target {
+            module,
+            class: settings.class.clone(),
+            function: settings.function.clone(),
+            arguments: settings.arguments.clone(),
+            unique_name: format!("gvapython_{}", self.obj().name().replace(['-', '.'], "_")),
+        };
+        drop(settings);
+
+        interpreter::ensure().map_err(|e| gst::error_msg!(gst::LibraryError::Init, ("{}", e)))?;
+        thread_state::with_gil(|py| {
+            let api = FrameApi::import(py).map_err(|e| {
+                format!(
+                    "gvapython needs the gstgva package in the Python environment:\n{}",
+                    callback::traceback(py, &e)
+                )
+            })?;
+            let function = callback::load(py, &target)?;
+            Ok(Arc::new(Callback {
+                function,
+                name: match &target.class {
+                    Some(c) => format!("{c}.{}", target.function),
+                    None => target.function.clone(),
+                },
+                api,
+            }))
+        })
+        .map_err(|e: String| {
+            gst::error_msg!(
+                gst::LibraryError::Init,
+                ("Error creating Python callback: {}", e)
+            )
+        })
+    }
+}
+
+impl BaseTransformImpl for GvaPython {
+    const MODE: gst_base::subclass::BaseTransformMode =
+        gst_base::subclass::BaseTransformMode::AlwaysInPlace;
+    const PASSTHROUGH_ON_SAME_CAPS: bool = false;
+    const TRANSFORM_IP_ON_PASSTHROUGH: bool = false;
+
+    fn start(&self) -> Result<(), gst::ErrorMessage> {
+        if lock(&self.callback).is_some() {
+            gst::debug!(
+                CAT,
+                imp = self,
+                "reusing the Python callback of the previous run"
+            );
+            return Ok(());
+        }
+        let callback = self.load_callback()?;
+        *lock(&self.callback) = Some(callback);
+        Ok(())
+    }
+
+    fn stop(&self) -> Result<(), gst::ErrorMessage> {
+        *lock(&self.state) = State::default();
+        Ok(())
+    }
+
+    fn set_caps(&self, incaps: &gst::Caps, _outcaps: &gst::Caps) -> Result<(), gst::LoggableError> {
+        let name = incaps
+            .structure(0)
+            .map(|s| s.name().as_str().to_owned())
+            .unwrap_or_default();
+        if !(name.starts_with("video/") || name.starts_with("image/")) {
+            gst::element_imp_error!(
+                self,
+                gst::CoreError::Negotiation,
+                ("gvapython handles video/* and image/* caps, not '{}'", name)
+            );
+            return Err(gst::loggable_error!(CAT, "unsupported caps {}", name));
+        }
+        let info = gst_video::VideoInfo::from_caps(incaps).ok().map(Arc::new);
+        lock(&self.state).info = info;
+        Ok(())
+    }
+
+    fn transform_ip(&self, buf: &mut gst::BufferRef) -> Result<gst::FlowSuccess, gst::FlowError> {
+        let Some(callback) = lock(&self.callback).clone() else {
+            gst::element_imp_error!(
+                self,
+                gst::CoreError::StateChange,
+                ("gvapython was not started")
+            );
+            return Err(gst::FlowError::Error);
+        };
+        let info = lock(&self.state).info.clone();
+        let buffer = buf.as_mut_ptr();
+        let outcome = thread_state::with_gil(|py| {
+            let called = callback
+                .api
+                .with_frame(py, buffer, info.as_deref(), |frame| {
+                    callback
+                        .function
+                        .bind(py)
+                        .call1((frame,))
+                        .and_then(|r| Ok((r.is_truthy()?, r.is_none())))
+                });
+            match called {
+                Ok(Ok(result)) => Ok(result),
+                Ok(Err(e)) | Err(e) => Err(callback::traceback(py, &e)),
+            }
+        });
+        match outcome {
+            Ok((true, _)) => Ok(gst::FlowSuccess::Ok),
+            Ok((false, was_none)) => {
+                if was_none
+                    && !self
+                        .warned_none
+                        .swap(true, std::sync::atomic::Ordering::Relaxed)
+                {
+                    gst::warning!(
+                        CAT,
+                        imp = self,
+                        "{} returned None: the frame is dropped (return True to pass it on); \
+                         warning once",
+                        callback.name
+                    );
+                }
+                Ok(gst_base::BASE_TRANSFORM_FLOW_DROPPED)
+            }
+            Err(traceback) => {
+                gst::element_imp_error!(
+                    self,
+                    gst::LibraryError::Failed,
+                    ("Python error in {}:\n{}", callback.name, traceback)
+                );
+                Err(gst::FlowError::Error)
+            }
+        }
+    }
+}
