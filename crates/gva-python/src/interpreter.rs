@@ -4,8 +4,9 @@
 //! - In `gst-launch-1.0` the plugin starts it. GStreamer loads plugins with `RTLD_LOCAL`, so
 //!   libpython's symbols would be invisible to C extensions (`numpy`, `gi`): the already loaded
 //!   libpython is promoted to `RTLD_GLOBAL` first. The interpreter is configured with
-//!   `program_name` = the Python whose environment we want (`GVA_PYTHON_EXE`, default: the
-//!   interpreter the plugin was built for, the project's `.venv`), so CPython's path logic reads
+//!   `program_name` = the Python whose environment we want ([`python_executable`]: `GVA_PYTHON_EXE`,
+//!   else the activated virtualenv, else the interpreter the plugin was built for, the project's
+//!   `.venv`), so CPython's path logic reads
 //!   that virtualenv's `pyvenv.cfg` and finds its packages. The GIL is released afterwards;
 //!   streaming threads take it with their pinned thread state (`thread_state.rs`).
 
@@ -30,7 +31,7 @@ fn start() -> Result<(), String> {
             return Ok(());
         }
         promote_libpython();
-        let exe = std::env::var("GVA_PYTHON_EXE").unwrap_or_else(|_| DEFAULT_PYTHON.to_owned());
+        let exe = python_executable();
         let c_exe =
             CString::new(exe.clone()).map_err(|_| format!("GVA_PYTHON_EXE has a NUL: {exe:?}"))?;
         let mut config = std::mem::MaybeUninit::<ffi::PyConfig>::zeroed();
@@ -62,6 +63,21 @@ fn start() -> Result<(), String> {
         ffi::PyEval_SaveThread();
     }
     Ok(())
+}
+
+/// The interpreter whose environment the embedded Python uses: `GVA_PYTHON_EXE`, else the
+/// activated virtualenv (`$VIRTUAL_ENV/bin/python`), else the one the plugin was built for.
+pub fn python_executable() -> String {
+    if let Ok(exe) = std::env::var("GVA_PYTHON_EXE") {
+        return exe;
+    }
+    if let Ok(venv) = std::env::var("VIRTUAL_ENV") {
+        let exe = std::path::Path::new(&venv).join("bin").join("python");
+        if exe.exists() {
+            return exe.to_string_lossy().into_owned();
+        }
+    }
+    DEFAULT_PYTHON.to_owned()
 }
 
 /// Makes libpython's symbols global (see the module docs).
