@@ -37,6 +37,15 @@ pub fn run_tests(p: &Project, cargo_args: &[String]) -> Result<()> {
         exec(&mut cmd)
     })?;
 
+    // The `.pyi` stubs shipped in the wheel, checked against the installed module (SPEC §7.5).
+    // No allowlist: every public name of `gstgva` is expressible in the stubs.
+    step("python type stubs (mypy.stubtest)", || {
+        let mut cmd = p.command(p.python());
+        cmd.args(["-m", "mypy.stubtest", "gstgva"]);
+        env::apply(&mut cmd, &vars);
+        exec(&mut cmd)
+    })?;
+
     step("python lint (ruff)", || {
         exec(p.command(p.venv().join("bin").join("ruff")).args([
             "check",

@@ -81,5 +81,6 @@ pub fn register() -> Result<(), Error> {
     roi_transform::install();
     tensor_meta::meta_info()?;
     json_meta::meta_info()?;
+    removals::install();
     Ok(())
 }

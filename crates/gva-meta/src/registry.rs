@@ -180,6 +180,5 @@ pub(crate) unsafe fn remove_meta(
     if removed == glib::ffi::GFALSE {
         return Err(Error::Gst("to remove the meta"));
     }
-    crate::removals::count_removal(buffer);
     Ok(())
 }

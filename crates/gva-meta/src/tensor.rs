@@ -123,7 +123,7 @@ impl Tensor {
         self.i32_of(Key::Name(field))
     }
 
-    /// A `double` field (also accepts `float`).
+    /// A `double` field (other numeric types convert).
     pub fn get_f64(&self, field: &str) -> Result<f64, Error> {
         self.f64_of(Key::Name(field))
     }
@@ -177,10 +177,13 @@ impl Tensor {
         if let Ok(v) = value.get::<f64>() {
             return Ok(v);
         }
-        match value.get::<f32>() {
-            Ok(v) => Ok(f64::from(v)),
-            Err(_) => Err(self.wrong_type(key.name(), "a double", value)),
-        }
+        // Other numbers convert, as DL Streamer's readers do.
+        let converted = (value.get::<f32>().map(f64::from))
+            .or_else(|_| value.get::<i32>().map(f64::from))
+            .or_else(|_| value.get::<u32>().map(f64::from))
+            .or_else(|_| value.get::<i64>().map(|v| v as f64))
+            .or_else(|_| value.get::<u64>().map(|v| v as f64));
+        converted.map_err(|_| self.wrong_type(key.name(), "a number", value))
     }
 
     /// Whether the structure is called `known` (a quark comparison, no string work).

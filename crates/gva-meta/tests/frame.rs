@@ -980,3 +980,40 @@ fn removals_are_counted_on_the_buffer_and_remove_region_at_matches_by_address() 
     assert_eq!(frame.remove_region_at(a), Err(Error::RegionNotFound(0)));
     assert_no_criticals();
 }
+
+#[test]
+fn removals_through_gstreamers_own_api_are_counted_too() {
+    let (info, mut buffer) = frame_buffer();
+    gva_meta::register().unwrap();
+    let mut frame = VideoFrame::new(buffer.get_mut().unwrap(), info);
+    let ptr = frame
+        .add_region(&NewRegion::pixels(1, 2, 3, 4))
+        .unwrap()
+        .region
+        .as_region()
+        .as_ptr();
+    frame.add_message("m").unwrap();
+    let before = gva_meta::removal_count(frame.buffer());
+    // SAFETY: the meta is attached to this writable buffer.
+    unsafe {
+        let buf = frame.buffer().as_ptr() as *mut gst::ffi::GstBuffer;
+        assert_ne!(
+            gst::ffi::gst_buffer_remove_meta(buf, ptr as *mut gst::ffi::GstMeta),
+            0
+        );
+    }
+    assert_eq!(gva_meta::removal_count(frame.buffer()), before + 1);
+    let json = frame
+        .buffer()
+        .iter_meta::<JsonMeta>()
+        .next()
+        .unwrap()
+        .as_ptr() as *mut gst::ffi::GstMeta;
+    // SAFETY: as above.
+    unsafe {
+        let buf = frame.buffer().as_ptr() as *mut gst::ffi::GstBuffer;
+        assert_ne!(gst::ffi::gst_buffer_remove_meta(buf, json), 0);
+    }
+    assert_eq!(gva_meta::removal_count(frame.buffer()), before + 2);
+    assert_no_criticals();
+}

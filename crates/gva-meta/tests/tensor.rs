@@ -383,7 +383,7 @@ fn fields_of_the_wrong_type_are_errors() {
     t.set_i32("model_name", 3).unwrap();
     assert_eq!(
         t.confidence(),
-        Err(wrong_type("confidence", "a double", "gchararray"))
+        Err(wrong_type("confidence", "a number", "gchararray"))
     );
     assert_eq!(
         t.label_id(),
@@ -448,10 +448,24 @@ fn optional_maps_only_missing_fields_to_none() {
     t.set_str("confidence", "high").unwrap();
     assert_eq!(
         t.confidence().optional(),
-        Err(wrong_type("confidence", "a double", "gchararray"))
+        Err(wrong_type("confidence", "a number", "gchararray"))
     );
     t.set_i32("precision", 7).unwrap();
     assert_eq!(t.precision().optional(), Err(Error::UnknownPrecision(7)));
+}
+
+#[test]
+fn numeric_fields_of_other_types_read_as_doubles_like_dlstreamer() {
+    let mut s = structure("classification");
+    let t = Tensor::from_structure_mut(&mut s);
+    t.set_i32("confidence", 1).unwrap();
+    assert_eq!(t.confidence(), Ok(1.0));
+    t.structure_mut().set("confidence", 7u32);
+    assert_eq!(t.confidence(), Ok(7.0));
+    t.structure_mut().set("confidence", 0.25f32);
+    assert_eq!(t.confidence(), Ok(0.25));
+    t.structure_mut().set("confidence", -3i64);
+    assert_eq!(t.confidence(), Ok(-3.0));
 }
 
 #[test]

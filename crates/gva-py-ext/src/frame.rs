@@ -359,9 +359,10 @@ impl VideoFrame {
                  [{x}, {y}, {w}, {h}] -> [{}, {}, {}, {}]",
                 rect.x, rect.y, rect.w, rect.h
             );
+            // stacklevel 1 is the Python line that called add_region (native code adds no frame).
             warnings.call_method1(
                 "warn",
-                (text, py.get_type::<pyo3::exceptions::PyUserWarning>(), 2),
+                (text, py.get_type::<pyo3::exceptions::PyUserWarning>(), 1),
             )?;
         }
         // SAFETY: the region was just attached to the frame's buffer.
@@ -413,6 +414,12 @@ impl VideoFrame {
         let py = slf.py();
         py.import("gstgva._data")?
             .call_method1("frame_data", (slf, flag))
+    }
+
+    /// Maps the frame's pixels for `data()` (`gstgva._data` builds the array).
+    #[pyo3(name = "_map", signature = (flag = None))]
+    fn map_pixels(&self, flag: Option<&Bound<'_, PyAny>>) -> PyResult<crate::data::FrameMapping> {
+        crate::data::map(&self.state, self.info.as_ref(), flag)
     }
 
     fn __repr__(&self) -> PyResult<String> {

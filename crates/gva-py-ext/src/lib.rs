@@ -5,6 +5,7 @@
 
 mod blob;
 mod capsule;
+mod data;
 mod errors;
 mod frame;
 mod handle;
@@ -26,6 +27,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<tensor::Tensor>()?;
     m.add_class::<util::ProbeInfoBuffer>()?;
     m.add_class::<blob::Blob>()?;
+    m.add_class::<data::FrameMapping>()?;
     m.add("Rect", rect::rect_type(m.py())?)?;
     m.add("_C_API", capsule::capsule(m.py())?)?;
     m.add("ExpiredError", m.py().get_type::<errors::ExpiredError>())?;

@@ -226,13 +226,16 @@ impl Tensor {
         opt(self.get()?.dims())
     }
 
+    /// The precision (UNSPECIFIED when absent; ValueError for an unknown value, like DL
+    /// Streamer's `Tensor.PRECISION(value)`).
     fn precision(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
         let p = self.get()?.precision().py()?;
         precision_class(py)?.call1(py, (p as i32,))
     }
 
+    /// The layout; an absent or unknown value reads as ANY, like DL Streamer.
     fn layout(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
-        let l = self.get()?.layout().py()?;
+        let l = self.get()?.layout().unwrap_or(Layout::Any);
         layout_class(py)?.call1(py, (l as i32,))
     }
 
@@ -241,7 +244,7 @@ impl Tensor {
     }
 
     fn layout_as_string(&self) -> PyResult<&'static str> {
-        Ok(self.get()?.layout().py()?.as_str())
+        Ok(self.get()?.layout().unwrap_or(Layout::Any).as_str())
     }
 
     fn fields(&self) -> PyResult<Vec<String>> {
@@ -276,6 +279,13 @@ impl Tensor {
         }
         if key == "label" && self.get()?.is_detection() {
             return Err(crate::errors::to_py(gva_meta::Error::DetectionLabel));
+        }
+        if key == "dims"
+            && let Ok(dims) = value.extract::<Vec<u32>>()
+        {
+            // DL Streamer's convention: an array of uint (its C++ reads the items unsigned).
+            self.get_mut()?.set_dims(&dims);
+            return Ok(());
         }
         self.get_mut()?.structure_mut().set_value(key, v);
         Ok(())

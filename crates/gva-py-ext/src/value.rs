@@ -122,14 +122,76 @@ pub(crate) fn from_py(obj: &Bound<'_, PyAny>) -> PyResult<glib::SendValue> {
         return Ok(glib::Variant::array_from_fixed_array(b.as_bytes()).to_send_value());
     }
     if obj.is_instance_of::<PyList>() || obj.is_instance_of::<PyTuple>() {
-        let values = obj
-            .try_iter()?
-            .map(|item| from_py(&item?))
-            .collect::<PyResult<Vec<_>>>()?;
-        return Ok(gst::Array::from_values(values).to_send_value());
+        return array(obj);
     }
     Err(PyTypeError::new_err(format!(
         "Tensor values can be str, int, float, bool, bytes or a list of those, not {}",
         obj.get_type().name()?
     )))
+}
+
+/// A list as a `GstValueArray`, whose items GStreamer requires to share one type: ints widen to
+/// int64 when one needs it, ints and floats together become doubles; other mixes are refused.
+fn array(obj: &Bound<'_, PyAny>) -> PyResult<glib::SendValue> {
+    let items = obj.try_iter()?.collect::<PyResult<Vec<_>>>()?;
+    fn is_int(o: &Bound<'_, PyAny>) -> bool {
+        o.is_instance_of::<PyInt>() && !o.is_instance_of::<PyBool>()
+    }
+    fn is_number(o: &Bound<'_, PyAny>) -> bool {
+        is_int(o) || o.is_instance_of::<PyFloat>()
+    }
+    let all = |check: fn(&Bound<'_, PyAny>) -> bool| items.iter().all(check);
+    let values: Vec<glib::SendValue> = if items.is_empty() {
+        Vec::new()
+    } else if all(is_int) {
+        if items.iter().all(|o| o.extract::<i32>().is_ok()) {
+            items
+                .iter()
+                .map(|o| Ok(o.extract::<i32>()?.to_send_value()))
+                .collect::<PyResult<_>>()?
+        } else {
+            items
+                .iter()
+                .map(|o| {
+                    o.extract::<i64>().map(|v| v.to_send_value()).map_err(|_| {
+                        PyValueError::new_err(format!(
+                            "list item {o} does not fit in a signed 64-bit int"
+                        ))
+                    })
+                })
+                .collect::<PyResult<_>>()?
+        }
+    } else if all(is_number) {
+        items
+            .iter()
+            .map(|o| Ok(o.extract::<f64>()?.to_send_value()))
+            .collect::<PyResult<_>>()?
+    } else {
+        let converted = items.iter().map(from_py).collect::<PyResult<Vec<_>>>()?;
+        let signatures: Vec<String> = converted
+            .iter()
+            .map(|v| signature(v))
+            .filter(|s| s != "array<>")
+            .collect();
+        let first = signatures.first().cloned().unwrap_or_default();
+        if let Some(other) = signatures.iter().find(|s| **s != first) {
+            return Err(PyTypeError::new_err(format!(
+                "list items must share one type (GstValueArray): found {first} and {other}"
+            )));
+        }
+        converted
+    };
+    Ok(gst::Array::from_values(values).to_send_value())
+}
+
+/// A value's type, with the item types of arrays spelled out (nested arrays must agree too).
+fn signature(v: &glib::Value) -> String {
+    match v.get::<gst::ArrayRef>() {
+        // Items of one array already share a type; an empty array fits any.
+        Ok(a) => match a.as_slice().first() {
+            Some(item) => format!("array<{}>", signature(item)),
+            None => "array<>".to_owned(),
+        },
+        Err(_) => v.type_().name().to_owned(),
+    }
 }

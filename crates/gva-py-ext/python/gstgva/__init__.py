@@ -6,7 +6,7 @@ cannot crash the interpreter: objects used after their frame, region or map has 
 ``ExpiredError`` instead of reading freed memory.
 """
 
-from ._native import ExpiredError, Rect, RegionOfInterest, Tensor, VideoFrame
 from . import util
+from ._native import ExpiredError, Rect, RegionOfInterest, Tensor, VideoFrame
 
 __all__ = ["ExpiredError", "Rect", "RegionOfInterest", "Tensor", "VideoFrame", "util"]

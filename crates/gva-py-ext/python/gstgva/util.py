@@ -3,7 +3,7 @@
 from ._native import ProbeInfoBuffer
 
 
-def GST_PAD_PROBE_INFO_BUFFER(info):  # noqa: N802 - DL Streamer's name
+def GST_PAD_PROBE_INFO_BUFFER(info):  # DL Streamer's name
     """Context manager giving the probe's buffer, writable, as a ``Gst.Buffer``.
 
     Use it as ``with GST_PAD_PROBE_INFO_BUFFER(info) as buffer:`` in a ``Gst.PadProbeType.BUFFER``
