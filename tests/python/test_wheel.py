@@ -29,9 +29,11 @@ def test_wheel_installs_and_imports_in_a_fresh_virtualenv(tmp_path):
         [
             python,
             "-c",
-            "import gstgva, os; "
-            "print(gstgva.Tensor.PRECISION.FP32.value, gstgva.Tensor.LAYOUT.NC.value, "
-            "os.path.dirname(gstgva.__file__))",
+            (
+                "import gstgva, os; "
+                "print(gstgva.Tensor.PRECISION.FP32.value, gstgva.Tensor.LAYOUT.NC.value, "
+                "os.path.dirname(gstgva.__file__))"
+            ),
         ],
         check=True,
         capture_output=True,

@@ -4,6 +4,7 @@
 
 mod demo;
 mod env;
+mod models;
 mod project;
 mod setup;
 mod test;
@@ -19,6 +20,7 @@ commands:
   test    setup, then every test: cargo tests (unit, integration, doc) and pytest
   demo    setup, then run the main job and print what it found
   wheel   rebuild the gstgva wheel and install it into .venv (part of setup)
+  models  generate the small OpenVINO test models and their model-procs into target/models
   env     print the environment to export to use the plugins and gstgva from your shell
 ";
 
@@ -29,6 +31,7 @@ fn main() -> ExitCode {
         Some("test") => project::Project::locate().and_then(|p| test::run(&p, &args[1..])),
         Some("demo") => project::Project::locate().and_then(|p| demo::run(&p, &args[1..])),
         Some("wheel") => project::Project::locate().and_then(|p| setup::wheel(&p)),
+        Some("models") => project::Project::locate().and_then(|p| models::run(&p)),
         Some("env") => project::Project::locate().map(|p| env::print(&p)),
         Some("-h" | "--help" | "help") => {
             print!("{USAGE}");

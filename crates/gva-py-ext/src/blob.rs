@@ -102,6 +102,10 @@ pub(crate) fn tensor_data(py: Python<'_>, t: &gva_meta::Tensor) -> PyResult<Opti
             .call_method1("astype", ("uint32",))?
             .call_method1("__lshift__", (16,))?
             .call_method1("view", ("float32",))?;
+        // Read-only like every other precision: writes to a copy would be lost silently.
+        let kwargs = pyo3::types::PyDict::new(py);
+        kwargs.set_item("write", false)?;
+        widened.call_method("setflags", (), Some(&kwargs))?;
         return Ok(Some(widened.unbind()));
     }
     Ok(Some(array.unbind()))

@@ -38,11 +38,7 @@ impl VideoFrame {
 
     /// Views for reading that need no video info (regions, tensors, messages).
     fn read_frame(&self) -> PyResult<gva_meta::VideoFrame<&gst::BufferRef>> {
-        let info = self.info.clone().unwrap_or_else(|| {
-            gst_video::VideoInfo::builder(gst_video::VideoFormat::Unknown, 0, 0)
-                .build()
-                .unwrap_or_else(|_| unreachable_info())
-        });
+        let info = self.info.clone().unwrap_or_else(empty_info);
         Ok(gva_meta::VideoFrame::new(self.state.buffer_ref()?, info))
     }
 
@@ -69,9 +65,9 @@ impl VideoFrame {
     }
 }
 
-/// A zero-size info is refused by the builder only for formats it can't size; Unknown 0x0 is
-/// accepted, so this is never reached.
-fn unreachable_info() -> gst_video::VideoInfo {
+/// An unset video info (what `gst_video_info_init` makes), for frames that have none: the
+/// builder would print a CRITICAL for format UNKNOWN.
+fn empty_info() -> gst_video::VideoInfo {
     // SAFETY: an all-zero GstVideoInfo is a valid "unset" info (what gst_video_info_init makes).
     unsafe {
         let mut raw = std::mem::MaybeUninit::<gst_video::ffi::GstVideoInfo>::zeroed();
@@ -440,7 +436,7 @@ impl VideoFrame {
 impl VideoFrame {
     /// A writable view that works without video info (messages, region removal).
     fn meta_frame_any(&self) -> PyResult<gva_meta::VideoFrame<&mut gst::BufferRef>> {
-        let info = self.info.clone().unwrap_or_else(unreachable_info);
+        let info = self.info.clone().unwrap_or_else(empty_info);
         Ok(gva_meta::VideoFrame::new(self.state.buffer_mut()?, info))
     }
 }

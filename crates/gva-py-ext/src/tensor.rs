@@ -281,6 +281,10 @@ impl Tensor {
             return Err(crate::errors::to_py(gva_meta::Error::DetectionLabel));
         }
         if key == "dims"
+            && (value.is_instance_of::<PyList>() || value.is_instance_of::<PyTuple>())
+            && value
+                .try_iter()?
+                .all(|i| i.is_ok_and(|i| !i.is_instance_of::<pyo3::types::PyBool>()))
             && let Ok(dims) = value.extract::<Vec<u32>>()
         {
             // DL Streamer's convention: an array of uint (its C++ reads the items unsigned).

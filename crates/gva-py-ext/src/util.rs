@@ -18,8 +18,9 @@ use crate::pygobject;
 #[pyclass(module = "gstgva._native", name = "ProbeInfoBuffer")]
 pub struct ProbeInfoBuffer {
     info: Py<PyAny>,
-    /// The buffer whose reference the yielded wrapper took, until the info gets one back.
-    lent: Mutex<Option<crate::handle::BufferPtr>>,
+    /// The buffer whose reference the yielded wrapper took, and that wrapper (held so the
+    /// buffer lives until the info gets its reference back, even if Python drops it earlier).
+    lent: Mutex<Option<(crate::handle::BufferPtr, Py<PyAny>)>>,
 }
 
 #[pymethods]
@@ -59,7 +60,7 @@ impl ProbeInfoBuffer {
             (*info).data = buffer as *mut _;
             let wrapper =
                 pygobject::wrap_boxed_owned(py, gst::ffi::gst_buffer_get_type(), buffer as *mut _)?;
-            *lent = Some(crate::handle::BufferPtr(buffer));
+            *lent = Some((crate::handle::BufferPtr(buffer), wrapper.clone().unbind()));
             Ok(wrapper)
         }
     }
@@ -74,10 +75,12 @@ impl ProbeInfoBuffer {
 impl ProbeInfoBuffer {
     fn give_back(&self) {
         if let Ok(mut lent) = self.lent.lock()
-            && let Some(buffer) = lent.take()
+            && let Some((buffer, wrapper)) = lent.take()
         {
-            // SAFETY: the info points at this buffer without owning a reference since enter.
+            // SAFETY: the info points at this buffer without owning a reference since enter; our
+            // wrapper reference keeps it alive until this line.
             unsafe { gst::ffi::gst_mini_object_ref(buffer.0 as *mut gst::ffi::GstMiniObject) };
+            drop(wrapper);
         }
     }
 }

@@ -50,15 +50,18 @@ pub fn with_gil<R>(f: impl for<'py> FnOnce(Python<'py>) -> R) -> R {
             // Already holding the GIL (e.g. called from Python code on this thread).
             return Python::attach(f);
         }
-        let ts = PINNED.with(|p| {
-            let mut ts = p.0.get();
-            if ts.is_null() {
-                ffi::PyGILState_Ensure(); // new thread state, GIL held, counter 1 (kept)
-                ts = ffi::PyEval_SaveThread();
-                p.0.set(ts);
+        let mut ts = PINNED.with(|p| p.0.get());
+        if ts.is_null() {
+            if !ffi::PyGILState_GetThisThreadState().is_null() {
+                // A thread Python knows (e.g. an application thread calling set_state): its
+                // thread state belongs to Python, which deletes it when the thread ends, so
+                // it must not be pinned; attaching to it costs no creation either.
+                return Python::attach(f);
             }
-            ts
-        });
+            ffi::PyGILState_Ensure(); // new thread state, GIL held, counter 1 (kept)
+            ts = ffi::PyEval_SaveThread();
+            PINNED.with(|p| p.0.set(ts));
+        }
         ffi::PyEval_RestoreThread(ts);
         let out = Python::attach(f);
         ffi::PyEval_SaveThread();
