@@ -11,6 +11,10 @@ pub fn run_tests(p: &Project, cargo_args: &[String]) -> Result<()> {
     let vars = env::hermetic(p);
     fs::create_dir_all(p.test_dir()).map_err(|e| format!("{}: {e}", p.test_dir().display()))?;
 
+    step("test models (target/models)", || {
+        crate::models::generate(p, &crate::models::dir(p))
+    })?;
+
     step("cargo tests", || {
         let mut cmd = p.cargo();
         cmd.args(["test", "--release", "--workspace"])

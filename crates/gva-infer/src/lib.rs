@@ -5,3 +5,5 @@
 //! pre-processing built into the compiled model with PrePostProcessor, model-proc JSON parsing, the
 //! output converters (`detection_output`, `boxes_labels`, `yolo_v8`, `label`, `text`,
 //! `raw_data_copy`) with NMS, and the asynchronous request pool. See SPEC.md §5.
+pub mod model;
+pub mod runtime;

@@ -1,0 +1,352 @@
+//! Reading, configuring and compiling a model, and running it on plain arrays.
+
+use std::borrow::Cow;
+use std::path::{Path, PathBuf};
+
+use openvino::{
+    Core, DeviceType, ElementType, Layout, ResizeAlgorithm, RwPropertyKey, Shape, Tensor,
+};
+
+use crate::runtime::{self, RuntimeError};
+
+/// Why a model could not be loaded, compiled or run.
+#[derive(Debug, thiserror::Error)]
+pub enum ModelError {
+    /// OpenVINO itself is not available.
+    #[error(transparent)]
+    Runtime(#[from] RuntimeError),
+    /// The model file is missing or unreadable.
+    #[error("model file '{path}' {reason}")]
+    File {
+        /// The path given.
+        path: String,
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// An `ie-config` entry is not `KEY=VALUE`.
+    #[error("ie-config entry '{0}' is not KEY=VALUE")]
+    Config(String),
+    /// OpenVINO refused an operation.
+    #[error("{what} failed for model '{path}': {source}")]
+    OpenVino {
+        /// What was being done.
+        what: &'static str,
+        /// The model.
+        path: String,
+        /// OpenVINO's error.
+        source: openvino::InferenceError,
+    },
+    /// The device is not one OpenVINO has.
+    #[error("device '{device}' is not available (OpenVINO has: {available})")]
+    Device {
+        /// The device asked for.
+        device: String,
+        /// The devices OpenVINO reports.
+        available: String,
+    },
+    /// An input that does not fit the model.
+    #[error("input of {got} values does not fit the model input {shape:?} ({want} values)")]
+    InputSize {
+        /// Values given.
+        got: usize,
+        /// Values the input needs.
+        want: usize,
+        /// The input shape.
+        shape: Vec<i64>,
+    },
+}
+
+/// Frames handed to a compiled model as packed interleaved u8 pixels of this size, which the
+/// model itself resizes and lays out (OpenVINO's PrePostProcessor).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FrameInput {
+    /// Frame width in pixels.
+    pub width: usize,
+    /// Frame height in pixels.
+    pub height: usize,
+    /// Interleaved channels per pixel (3 for BGR).
+    pub channels: usize,
+}
+
+/// A model input or output: name and shape.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Port {
+    /// Tensor name (may be empty for unnamed ports).
+    pub name: String,
+    /// Static shape.
+    pub shape: Vec<i64>,
+}
+
+/// An output of one inference: its port and its values as f32.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Output {
+    /// The output port.
+    pub port: Port,
+    /// The values, in the port's layout.
+    pub data: Vec<f32>,
+}
+
+/// A model read from a file and compiled for a device.
+pub struct CompiledModel {
+    path: String,
+    compiled: openvino::CompiledModel,
+    inputs: Vec<Port>,
+    outputs: Vec<Port>,
+}
+
+/// `ie-config` text (`KEY=VALUE,KEY=VALUE`) as pairs.
+pub fn parse_config(text: &str) -> Result<Vec<(String, String)>, ModelError> {
+    text.split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(|entry| match entry.split_once('=') {
+            Some((k, v)) if !k.trim().is_empty() => Ok((k.trim().to_owned(), v.trim().to_owned())),
+            _ => Err(ModelError::Config(entry.to_owned())),
+        })
+        .collect()
+}
+
+impl CompiledModel {
+    /// Reads an OpenVINO IR (`.xml` + `.bin`), ONNX or TFLite model and compiles it for
+    /// `device` with `config` pairs; with `frame`, the model takes u8 NHWC frames of that size.
+    pub fn load(
+        path: impl AsRef<Path>,
+        device: &str,
+        config: &[(String, String)],
+        frame: Option<FrameInput>,
+    ) -> Result<Self, ModelError> {
+        runtime::load()?;
+        let path = path.as_ref();
+        let shown = path.display().to_string();
+        let ov = |what: &'static str| {
+            let shown = shown.clone();
+            move |source| ModelError::OpenVino {
+                what,
+                path: shown,
+                source,
+            }
+        };
+        if !path.is_file() {
+            return Err(ModelError::File {
+                path: shown,
+                reason: "does not exist or is not a file".to_owned(),
+            });
+        }
+        let weights: PathBuf = if path.extension().is_some_and(|e| e == "xml") {
+            path.with_extension("bin")
+        } else {
+            PathBuf::new()
+        };
+        let mut core = Core::new().map_err(|e| ModelError::File {
+            path: shown.clone(),
+            reason: format!("could not be read: OpenVINO did not start ({e})"),
+        })?;
+        let available = core.available_devices().map_err(ov("listing devices"))?;
+        let device_type: DeviceType<'static> = device.parse().unwrap_or(DeviceType::CPU);
+        let known = available.iter().any(|d| d.as_ref() == device)
+            || available.iter().any(|d| device.starts_with(d.as_ref()))
+            || ["AUTO", "MULTI", "HETERO", "BATCH"]
+                .iter()
+                .any(|v| device.starts_with(v));
+        if !known {
+            return Err(ModelError::Device {
+                device: device.to_owned(),
+                available: available
+                    .iter()
+                    .map(|d| d.as_ref().to_owned())
+                    .collect::<Vec<_>>()
+                    .join(", "),
+            });
+        }
+        let model = core
+            .read_model_from_file(&shown, &weights.to_string_lossy())
+            .map_err(ov("reading"))?;
+        let model = match frame {
+            Some(f) => with_frame_input(&model, f).map_err(ov("building pre-processing"))?,
+            None => model,
+        };
+        for (key, value) in config {
+            core.set_property(
+                &device_type,
+                &RwPropertyKey::Other(Cow::Owned(key.clone())),
+                value,
+            )
+            .map_err(ov("applying ie-config"))?;
+        }
+        let compiled = core
+            .compile_model(&model, device_type)
+            .map_err(ov("compiling"))?;
+        let inputs = ports(&compiled, true).map_err(ov("reading inputs"))?;
+        let outputs = ports(&compiled, false).map_err(ov("reading outputs"))?;
+        Ok(Self {
+            path: shown,
+            compiled,
+            inputs,
+            outputs,
+        })
+    }
+
+    /// The inputs of the compiled model (after pre-processing).
+    pub fn inputs(&self) -> &[Port] {
+        &self.inputs
+    }
+
+    /// The outputs.
+    pub fn outputs(&self) -> &[Port] {
+        &self.outputs
+    }
+
+    /// Runs the model once, synchronously, on `input` (u8 frames for a model compiled with a
+    /// [`FrameInput`], f32 values otherwise) and returns every output as f32.
+    pub fn infer(&mut self, input: InputData<'_>) -> Result<Vec<Output>, ModelError> {
+        let shown = self.path.clone();
+        let ov = |what: &'static str| {
+            let shown = shown.clone();
+            move |source| ModelError::OpenVino {
+                what,
+                path: shown,
+                source,
+            }
+        };
+        let port = self.inputs.first().cloned().unwrap_or(Port {
+            name: String::new(),
+            shape: vec![],
+        });
+        let want: usize = port.shape.iter().map(|d| (*d).max(0) as usize).product();
+        let shape = Shape::new(&port.shape).map_err(ov("shaping the input"))?;
+        let mut tensor = match input {
+            InputData::U8(bytes) => {
+                if bytes.len() != want {
+                    return Err(ModelError::InputSize {
+                        got: bytes.len(),
+                        want,
+                        shape: port.shape,
+                    });
+                }
+                let mut t =
+                    Tensor::new(ElementType::U8, &shape).map_err(ov("allocating the input"))?;
+                t.get_raw_data_mut()
+                    .map_err(ov("filling the input"))?
+                    .copy_from_slice(bytes);
+                t
+            }
+            InputData::F32(values) => {
+                if values.len() != want {
+                    return Err(ModelError::InputSize {
+                        got: values.len(),
+                        want,
+                        shape: port.shape,
+                    });
+                }
+                let mut t =
+                    Tensor::new(ElementType::F32, &shape).map_err(ov("allocating the input"))?;
+                t.get_data_mut::<f32>()
+                    .map_err(ov("filling the input"))?
+                    .copy_from_slice(values);
+                t
+            }
+        };
+        let mut request = self
+            .compiled
+            .create_infer_request()
+            .map_err(ov("creating a request"))?;
+        request
+            .set_input_tensor(&tensor)
+            .map_err(ov("setting the input"))?;
+        request.infer().map_err(ov("inference"))?;
+        let _ = &mut tensor;
+        let mut out = Vec::with_capacity(self.outputs.len());
+        for (i, port) in self.outputs.iter().enumerate() {
+            let t = request
+                .get_output_tensor_by_index(i)
+                .map_err(ov("reading an output"))?;
+            let data = match t.get_element_type().map_err(ov("reading an output"))? {
+                ElementType::F32 => t
+                    .get_data::<f32>()
+                    .map_err(ov("reading an output"))?
+                    .to_vec(),
+                ElementType::I64 => t
+                    .get_data::<i64>()
+                    .map_err(ov("reading an output"))?
+                    .iter()
+                    .map(|v| *v as f32)
+                    .collect(),
+                ElementType::I32 => t
+                    .get_data::<i32>()
+                    .map_err(ov("reading an output"))?
+                    .iter()
+                    .map(|v| *v as f32)
+                    .collect(),
+                _ => t
+                    .get_raw_data()
+                    .map_err(ov("reading an output"))?
+                    .iter()
+                    .map(|v| f32::from(*v))
+                    .collect(),
+            };
+            out.push(Output {
+                port: port.clone(),
+                data,
+            });
+        }
+        Ok(out)
+    }
+}
+
+/// Input values for [`CompiledModel::infer`].
+pub enum InputData<'a> {
+    /// Packed u8 frames (models compiled with a [`FrameInput`]).
+    U8(&'a [u8]),
+    /// f32 values in the model's own input layout.
+    F32(&'a [f32]),
+}
+
+/// The model with a PrePostProcessor in front of its first input: u8 NHWC frames of `frame`'s
+/// size, resized (linear) and laid out as the model's NCHW f32 input.
+fn with_frame_input(
+    model: &openvino::Model,
+    frame: FrameInput,
+) -> Result<openvino::Model, openvino::InferenceError> {
+    let ppp = openvino::prepostprocess::Pipeline::new(model)?;
+    let input = ppp.get_input_info_by_index(0)?;
+    let mut tensor_info = input.get_tensor_info()?;
+    let shape = Shape::new(&[
+        1,
+        frame.height as i64,
+        frame.width as i64,
+        frame.channels as i64,
+    ])?;
+    let template = Tensor::new(ElementType::U8, &shape)?;
+    tensor_info.set_from(&template)?;
+    tensor_info.set_layout(Layout::new("NHWC")?)?;
+    let mut steps = input.get_steps()?;
+    steps.resize(ResizeAlgorithm::Linear)?;
+    steps.convert_element_type(ElementType::F32)?;
+    let mut model_info = input.get_model_info()?;
+    model_info.set_layout(Layout::new("NCHW")?)?;
+    ppp.build_new_model()
+}
+
+fn ports(
+    compiled: &openvino::CompiledModel,
+    inputs: bool,
+) -> Result<Vec<Port>, openvino::InferenceError> {
+    let n = if inputs {
+        compiled.get_input_size()?
+    } else {
+        compiled.get_output_size()?
+    };
+    (0..n)
+        .map(|i| {
+            let node = if inputs {
+                compiled.get_input_by_index(i)?
+            } else {
+                compiled.get_output_by_index(i)?
+            };
+            Ok(Port {
+                name: node.get_name().unwrap_or_default(),
+                shape: node.get_shape()?.get_dimensions().to_vec(),
+            })
+        })
+        .collect()
+}

@@ -1,0 +1,124 @@
+//! Loading and running the generated test models (`cargo xtask models`) on real OpenVINO.
+
+use std::path::PathBuf;
+
+use gva_infer::model::{CompiledModel, FrameInput, InputData, ModelError, parse_config};
+
+fn models() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../target/models")
+}
+
+/// Exact f32 results on this CPU (it defaults to bf16 where it has AMX).
+fn exact() -> Vec<(String, String)> {
+    parse_config("INFERENCE_PRECISION_HINT=f32").unwrap()
+}
+
+/// A `size`x`size` BGR frame, black, with a pure red block on grid cell (row, col) of an 8x8
+/// grid, as planar NCHW f32 (the model's own input) or interleaved u8.
+fn red_block(size: usize, row: usize, col: usize) -> Vec<u8> {
+    let cell = size / 8;
+    let mut bgr = vec![0u8; size * size * 3];
+    for y in row * cell..(row + 1) * cell {
+        for x in col * cell..(col + 1) * cell {
+            bgr[(y * size + x) * 3 + 2] = 255;
+        }
+    }
+    bgr
+}
+
+fn planar(bgr: &[u8], size: usize) -> Vec<f32> {
+    let mut out = vec![0f32; bgr.len()];
+    for c in 0..3 {
+        for i in 0..size * size {
+            out[c * size * size + i] = f32::from(bgr[i * 3 + c]);
+        }
+    }
+    out
+}
+
+#[test]
+fn ssd_detector_finds_the_red_block() {
+    let mut model =
+        CompiledModel::load(models().join("detector_ssd.xml"), "CPU", &exact(), None).unwrap();
+    assert_eq!(model.inputs()[0].shape, [1, 3, 64, 64]);
+    assert_eq!(model.outputs()[0].shape, [1, 1, 64, 7]);
+    let frame = planar(&red_block(64, 3, 5), 64);
+    let out = model.infer(InputData::F32(&frame)).unwrap();
+    assert_eq!(out[0].data[..7], [0.0, 2.0, 1.0, 0.625, 0.375, 0.75, 0.5]);
+    assert_eq!(out[0].data[7], -1.0, "only one cell is lit");
+}
+
+#[test]
+fn frames_of_another_size_are_resized_inside_the_model() {
+    let input = FrameInput {
+        width: 128,
+        height: 128,
+        channels: 3,
+    };
+    let mut model = CompiledModel::load(
+        models().join("detector_ssd.xml"),
+        "CPU",
+        &exact(),
+        Some(input),
+    )
+    .unwrap();
+    assert_eq!(model.inputs()[0].shape, [1, 128, 128, 3]);
+    let out = model.infer(InputData::U8(&red_block(128, 3, 5))).unwrap();
+    assert_eq!(out[0].data[..7], [0.0, 2.0, 1.0, 0.625, 0.375, 0.75, 0.5]);
+}
+
+#[test]
+fn multi_output_models_give_every_output_by_name() {
+    let mut model =
+        CompiledModel::load(models().join("multi_output.xml"), "CPU", &exact(), None).unwrap();
+    let names: Vec<&str> = model.outputs().iter().map(|p| p.name.as_str()).collect();
+    assert_eq!(names, ["mean_bgr", "max_value"]);
+    let shape = &model.inputs()[0].shape;
+    let n: i64 = shape.iter().product();
+    // Blue 10, green 20, red 30 everywhere.
+    let plane = (n / 3) as usize;
+    let frame: Vec<f32> = [10.0, 20.0, 30.0]
+        .iter()
+        .flat_map(|v| std::iter::repeat_n(*v, plane))
+        .collect();
+    let out = model.infer(InputData::F32(&frame)).unwrap();
+    assert_eq!(out[0].data, [10.0, 20.0, 30.0]);
+    assert_eq!(out[1].data, [30.0]);
+}
+
+#[test]
+fn bad_input_gets_errors_that_name_the_problem() {
+    let missing = CompiledModel::load("/nonexistent/model.xml", "CPU", &[], None)
+        .err()
+        .unwrap();
+    assert!(matches!(missing, ModelError::File { .. }));
+    assert!(
+        missing.to_string().contains("/nonexistent/model.xml"),
+        "{missing}"
+    );
+
+    let device = CompiledModel::load(models().join("classifier.xml"), "NOPE", &[], None)
+        .err()
+        .unwrap();
+    let text = device.to_string();
+    assert!(text.contains("'NOPE'") && text.contains("CPU"), "{text}");
+
+    assert!(matches!(parse_config("A=1,oops"), Err(ModelError::Config(e)) if e == "oops"));
+    assert_eq!(
+        parse_config(" A = 1 ,B=2,").unwrap(),
+        [
+            ("A".to_owned(), "1".to_owned()),
+            ("B".to_owned(), "2".to_owned())
+        ]
+    );
+
+    let mut model = CompiledModel::load(models().join("classifier.xml"), "CPU", &[], None).unwrap();
+    let wrong = model.infer(InputData::F32(&[0.0; 5])).err().unwrap();
+    assert!(wrong.to_string().contains("5 values"), "{wrong}");
+
+    let not_a_model = models().join("classifier.json");
+    let err = CompiledModel::load(&not_a_model, "CPU", &[], None)
+        .err()
+        .unwrap();
+    assert!(err.to_string().contains("classifier.json"), "{err}");
+}
