@@ -6,10 +6,22 @@ use crate::env;
 use crate::project::{Project, Result, exec, step};
 use crate::setup;
 
-/// Runs cargo's tests (unit, integration, doc) and pytest. Extra arguments go to `cargo test`.
+/// Runs cargo's tests (unit, integration, doc), pytest, the stub check and ruff. Extra
+/// arguments go to `cargo test`.
 pub fn run_tests(p: &Project, cargo_args: &[String]) -> Result<()> {
     let vars = env::hermetic(p);
     fs::create_dir_all(p.test_dir()).map_err(|e| format!("{}: {e}", p.test_dir().display()))?;
+    let pytest = |paths: &[&str]| {
+        let mut cmd = p.command(p.python());
+        cmd.args(["-m", "pytest", "-q", "-p", "no:cacheprovider"])
+            .args(paths);
+        env::apply(&mut cmd, &vars);
+        cmd.env(
+            "GVA_INTEROP_LIB",
+            p.release_dir().join("libgva_meta_interop.so"),
+        );
+        cmd
+    };
 
     step("test models (target/models)", || {
         crate::models::generate(p, &crate::models::dir(p))
@@ -24,21 +36,18 @@ pub fn run_tests(p: &Project, cargo_args: &[String]) -> Result<()> {
     })?;
 
     step("python tests (pytest)", || {
-        let mut cmd = p.command(p.python());
-        cmd.args([
-            "-m",
-            "pytest",
-            "-q",
-            "-p",
-            "no:cacheprovider",
+        exec(&mut pytest(&[
             "tests/python",
-        ]);
-        env::apply(&mut cmd, &vars);
-        cmd.env(
-            "GVA_INTEROP_LIB",
-            p.release_dir().join("libgva_meta_interop.so"),
-        );
-        exec(&mut cmd)
+            "--ignore",
+            "tests/python/test_models.py",
+        ]))
+    })?;
+
+    // OpenVINO's Python API gets its own process: in a process where the GStreamer suites ran
+    // first it aborts (LLVM libunwind's _Unwind_Resume on an internal C++ exception) — an open
+    // finding for the inference work, see the closing note of the session that added this.
+    step("python tests of the generated models (own process)", || {
+        exec(&mut pytest(&["tests/python/test_models.py"]))
     })?;
 
     // The `.pyi` stubs shipped in the wheel, checked against the installed module (SPEC §7.5).
@@ -55,6 +64,9 @@ pub fn run_tests(p: &Project, cargo_args: &[String]) -> Result<()> {
             "check",
             "--no-cache",
             "tests/python",
+            "crates/gva-py-ext/python",
+            "benches/python",
+            "xtask/models",
         ]))
     })
 }

@@ -1,9 +1,21 @@
-//! `gva-infer` — the OpenVINO inference backend of gva-rs (not built yet).
+//! `gva-infer` — the OpenVINO inference backend of gva-rs, with no GStreamer element code, so
+//! everything here is testable on plain arrays (SPEC.md §5).
 //!
-//! It will hold, with no GStreamer element code so that it is testable on plain arrays: loading
-//! OpenVINO's C runtime from the `openvino` PyPI wheel, reading and compiling IR/ONNX/TFLite models,
-//! pre-processing built into the compiled model with PrePostProcessor, model-proc JSON parsing, the
-//! output converters (`detection_output`, `boxes_labels`, `yolo_v8`, `label`, `text`,
-//! `raw_data_copy`) with NMS, and the asynchronous request pool. See SPEC.md §5.
+//! - [`runtime`]: loading OpenVINO's C runtime from the `openvino` PyPI wheel.
+//! - [`model`]: reading IR/ONNX/TFLite models, `ie-config`, the device check, pre-processing
+//!   built into the compiled model (PrePostProcessor: u8 NHWC frames of any size → resize,
+//!   layout, element type), synchronous inference on arrays.
+//! - [`pool`]: `nireq` asynchronous requests, results delivered in submission order.
+//! - [`model_proc`], [`labels`]: DL Streamer's model-proc JSON (schema 1.0–2.2) and label lists,
+//!   with errors naming the file, the key and what was expected.
+//! - [`converters`]: `detection_output`, `boxes_labels`, `yolo_v8`, `label`, `text`,
+//!   `raw_data_copy` (and the old names), NMS.
+//!
+//! Not here yet: colour conversion, mean/std/range and ROI crops in the pre-processing, batching,
+//! and the elements that use all this (`gvadetect`, `gvaclassify`, `gvainference`).
+pub mod converters;
+pub mod labels;
 pub mod model;
+pub mod model_proc;
+pub mod pool;
 pub mod runtime;

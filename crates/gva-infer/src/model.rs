@@ -199,87 +199,148 @@ impl CompiledModel {
     /// Runs the model once, synchronously, on `input` (u8 frames for a model compiled with a
     /// [`FrameInput`], f32 values otherwise) and returns every output as f32.
     pub fn infer(&mut self, input: InputData<'_>) -> Result<Vec<Output>, ModelError> {
-        let shown = self.path.clone();
+        let mut request = self.new_request()?;
+        request.fill(input)?;
+        request.request.infer().map_err(request.ov("inference"))?;
+        request.outputs()
+    }
+
+    /// A new inference request of this model, with its input tensor allocated.
+    pub fn new_request(&mut self) -> Result<Request, ModelError> {
+        let path = self.path.clone();
         let ov = |what: &'static str| {
-            let shown = shown.clone();
-            move |source| ModelError::OpenVino {
-                what,
-                path: shown,
-                source,
-            }
+            let path = path.clone();
+            move |source| ModelError::OpenVino { what, path, source }
         };
         let port = self.inputs.first().cloned().unwrap_or(Port {
             name: String::new(),
             shape: vec![],
         });
-        let want: usize = port.shape.iter().map(|d| (*d).max(0) as usize).product();
+        let input_type = self
+            .compiled
+            .get_input_by_index(0)
+            .and_then(|n| n.get_element_type())
+            .map_err(ov("reading the input type"))?;
         let shape = Shape::new(&port.shape).map_err(ov("shaping the input"))?;
-        let mut tensor = match input {
-            InputData::U8(bytes) => {
-                if bytes.len() != want {
-                    return Err(ModelError::InputSize {
-                        got: bytes.len(),
-                        want,
-                        shape: port.shape,
-                    });
-                }
-                let mut t =
-                    Tensor::new(ElementType::U8, &shape).map_err(ov("allocating the input"))?;
-                t.get_raw_data_mut()
-                    .map_err(ov("filling the input"))?
-                    .copy_from_slice(bytes);
-                t
-            }
-            InputData::F32(values) => {
-                if values.len() != want {
-                    return Err(ModelError::InputSize {
-                        got: values.len(),
-                        want,
-                        shape: port.shape,
-                    });
-                }
-                let mut t =
-                    Tensor::new(ElementType::F32, &shape).map_err(ov("allocating the input"))?;
-                t.get_data_mut::<f32>()
-                    .map_err(ov("filling the input"))?
-                    .copy_from_slice(values);
-                t
-            }
-        };
+        let input = Tensor::new(input_type, &shape).map_err(ov("allocating the input"))?;
         let mut request = self
             .compiled
             .create_infer_request()
             .map_err(ov("creating a request"))?;
         request
-            .set_input_tensor(&tensor)
+            .set_input_tensor(&input)
             .map_err(ov("setting the input"))?;
-        request.infer().map_err(ov("inference"))?;
-        let _ = &mut tensor;
+        Ok(Request {
+            path: self.path.clone(),
+            request,
+            input,
+            input_port: port,
+            outputs: self.outputs.clone(),
+        })
+    }
+}
+
+/// One inference request with its own input tensor (reused from run to run).
+pub struct Request {
+    path: String,
+    pub(crate) request: openvino::InferRequest,
+    input: Tensor,
+    input_port: Port,
+    outputs: Vec<Port>,
+}
+
+impl Request {
+    fn ov(
+        &self,
+        what: &'static str,
+    ) -> impl FnOnce(openvino::InferenceError) -> ModelError + use<> {
+        let path = self.path.clone();
+        move |source| ModelError::OpenVino { what, path, source }
+    }
+
+    /// Copies `input` into the request's input tensor.
+    pub fn fill(&mut self, input: InputData<'_>) -> Result<(), ModelError> {
+        let want: usize = self
+            .input_port
+            .shape
+            .iter()
+            .map(|d| (*d).max(0) as usize)
+            .product();
+        let size_error = |got| ModelError::InputSize {
+            got,
+            want,
+            shape: self.input_port.shape.clone(),
+        };
+        let ty = self
+            .input
+            .get_element_type()
+            .map_err(self.ov("reading the input"))?;
+        match (input, ty) {
+            (InputData::U8(bytes), ElementType::U8) => {
+                if bytes.len() != want {
+                    return Err(size_error(bytes.len()));
+                }
+                let ov = self.ov("filling the input");
+                self.input
+                    .get_raw_data_mut()
+                    .map_err(ov)?
+                    .copy_from_slice(bytes);
+            }
+            (InputData::F32(values), ElementType::F32) => {
+                if values.len() != want {
+                    return Err(size_error(values.len()));
+                }
+                let ov = self.ov("filling the input");
+                self.input
+                    .get_data_mut::<f32>()
+                    .map_err(ov)?
+                    .copy_from_slice(values);
+            }
+            (InputData::U8(b), _) => return Err(size_error(b.len())),
+            (InputData::F32(v), _) => return Err(size_error(v.len())),
+        }
+        Ok(())
+    }
+
+    /// Starts inference without waiting.
+    pub fn start(&mut self) -> Result<(), ModelError> {
+        let ov = self.ov("starting inference");
+        self.request.infer_async().map_err(ov)
+    }
+
+    /// Waits for a started inference to finish.
+    pub fn wait(&mut self) -> Result<(), ModelError> {
+        // The crate only wraps `ov_infer_request_wait_for`, which refuses a negative ("forever")
+        // timeout; a day is forever for one inference.
+        const A_DAY_MS: i64 = 24 * 60 * 60 * 1000;
+        let ov = self.ov("inference");
+        self.request.wait(A_DAY_MS).map_err(ov)
+    }
+
+    /// Every output of the last inference, as f32.
+    pub fn outputs(&self) -> Result<Vec<Output>, ModelError> {
         let mut out = Vec::with_capacity(self.outputs.len());
         for (i, port) in self.outputs.iter().enumerate() {
-            let t = request
-                .get_output_tensor_by_index(i)
-                .map_err(ov("reading an output"))?;
-            let data = match t.get_element_type().map_err(ov("reading an output"))? {
-                ElementType::F32 => t
-                    .get_data::<f32>()
-                    .map_err(ov("reading an output"))?
-                    .to_vec(),
+            let ov = self.ov("reading an output");
+            let t = self.request.get_output_tensor_by_index(i).map_err(ov)?;
+            let ov = || self.ov("reading an output");
+            let data = match t.get_element_type().map_err(ov())? {
+                ElementType::F32 => t.get_data::<f32>().map_err(ov())?.to_vec(),
                 ElementType::I64 => t
                     .get_data::<i64>()
-                    .map_err(ov("reading an output"))?
+                    .map_err(ov())?
                     .iter()
                     .map(|v| *v as f32)
                     .collect(),
                 ElementType::I32 => t
                     .get_data::<i32>()
-                    .map_err(ov("reading an output"))?
+                    .map_err(ov())?
                     .iter()
                     .map(|v| *v as f32)
                     .collect(),
                 _ => t
                     .get_raw_data()
-                    .map_err(ov("reading an output"))?
+                    .map_err(ov())?
                     .iter()
                     .map(|v| f32::from(*v))
                     .collect(),

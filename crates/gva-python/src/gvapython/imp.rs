@@ -22,6 +22,9 @@ static CAT: LazyLock<gst::DebugCategory> = LazyLock::new(|| {
 
 const DEFAULT_FUNCTION: &str = "process_frame";
 
+/// Numbers the modules loaded by gvapython elements in this process.
+static NEXT_MODULE: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
 /// Property values.
 #[derive(Debug)]
 struct Settings {
@@ -214,7 +217,13 @@ impl GvaPython {
             class: settings.class.clone(),
             function: settings.function.clone(),
             arguments: settings.arguments.clone(),
-            unique_name: format!("gvapython_{}", self.obj().name().replace(['-', '.'], "_")),
+            // Element names are unique only within a pipeline: a process-wide counter keeps two
+            // pipelines' `gvapython name=x` from replacing each other's module in sys.modules.
+            unique_name: format!(
+                "gvapython_{}_{}",
+                self.obj().name().replace(['-', '.'], "_"),
+                NEXT_MODULE.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+            ),
         };
         drop(settings);
 
