@@ -102,21 +102,7 @@ impl BoxesLabels {
     }
 
     fn input_size(&self) -> Result<(f64, f64), ConverterError> {
-        for (parameter, value) in [
-            ("input_width", self.input_width),
-            ("input_height", self.input_height),
-        ] {
-            if value == 0 {
-                return Err(ConverterError::Parameter {
-                    converter: Self::NAME,
-                    parameter,
-                    value: 0.0,
-                    expected: "a model input size of at least 1 pixel",
-                });
-            }
-        }
-        #[allow(clippy::cast_precision_loss)]
-        Ok((self.input_width as f64, self.input_height as f64))
+        super::input_size(Self::NAME, self.input_width, self.input_height)
     }
 
     fn frame<T: Element>(

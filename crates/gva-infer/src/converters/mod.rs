@@ -238,6 +238,26 @@ impl std::error::Error for UnknownConverter {}
 
 /// The label of `label_id`, when there is a non-empty one (DL Streamer sets no `label` for an
 /// empty one).
+/// The model input size as floats, refusing a zero dimension (boxes are scaled by it).
+fn input_size(
+    converter: &'static str,
+    width: usize,
+    height: usize,
+) -> Result<(f64, f64), ConverterError> {
+    for (parameter, value) in [("input_width", width), ("input_height", height)] {
+        if value == 0 {
+            return Err(ConverterError::Parameter {
+                converter,
+                parameter,
+                value: 0.0,
+                expected: "a model input size of at least 1 pixel",
+            });
+        }
+    }
+    #[allow(clippy::cast_precision_loss)]
+    Ok((width as f64, height as f64))
+}
+
 fn label_of(labels: &[String], label_id: usize) -> Option<String> {
     labels.get(label_id).filter(|l| !l.is_empty()).cloned()
 }
