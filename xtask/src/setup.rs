@@ -126,18 +126,24 @@ fn requirements(p: &Project) -> Result<()> {
         return Ok(());
     }
     exec(
-        p.command(p.python())
-            .args([
-                "-m",
-                "pip",
-                "install",
-                "--quiet",
-                "--disable-pip-version-check",
-            ])
+        pip_install(p)
             .arg("-r")
             .arg(p.root.join("requirements.txt")),
     )?;
     fs::write(&stamp, wanted).map_err(|e| format!("{}: {e}", stamp.display()))
+}
+
+/// `pip install` of the virtualenv, quiet.
+fn pip_install(p: &Project) -> Command {
+    let mut cmd = p.command(p.python());
+    cmd.args([
+        "-m",
+        "pip",
+        "install",
+        "--quiet",
+        "--disable-pip-version-check",
+    ]);
+    cmd
 }
 
 fn link_pygobject(p: &Project) -> Result<()> {
@@ -198,14 +204,7 @@ pub fn wheel(p: &Project) -> Result<()> {
         .find(|p| p.extension().is_some_and(|x| x == "whl"))
         .ok_or("maturin built no wheel")?;
     exec(
-        p.command(p.python())
-            .args([
-                "-m",
-                "pip",
-                "install",
-                "--quiet",
-                "--disable-pip-version-check",
-            ])
+        pip_install(p)
             .args(["--force-reinstall", "--no-deps"])
             .arg(&wheel),
     )?;
