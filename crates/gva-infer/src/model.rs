@@ -68,6 +68,18 @@ pub struct FrameInput {
     pub channels: usize,
 }
 
+impl FrameInput {
+    /// Packed 3-channel BGR frames of `width` x `height` (what the models take without colour
+    /// conversion).
+    pub fn bgr(width: usize, height: usize) -> Self {
+        Self {
+            width,
+            height,
+            channels: 3,
+        }
+    }
+}
+
 /// A model input or output: name and shape.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Port {
