@@ -2,20 +2,23 @@
 //! everything here is testable on plain arrays (SPEC.md §5).
 //!
 //! - [`runtime`]: loading OpenVINO's C runtime from the `openvino` PyPI wheel.
-//! - [`model`]: reading IR/ONNX/TFLite models, `ie-config`, the device check, pre-processing
-//!   built into the compiled model (PrePostProcessor: u8 NHWC frames of any size → resize,
-//!   layout, element type), synchronous inference on arrays.
+//! - [`model`]: reading IR/ONNX/TFLite models, `ie-config`, the device check, synchronous
+//!   inference on arrays.
+//! - [`preprocess`]: pre-processing built into the compiled model with OpenVINO's
+//!   PrePostProcessor: u8 frames (BGR/BGRx/BGRA/RGB/RGBx/RGBA/NV12/I420) of any size → colour
+//!   conversion to the model's colour space, crop, resize (with or without aspect ratio), range,
+//!   mean/std, layout.
 //! - [`pool`]: `nireq` asynchronous requests, results delivered in submission order.
 //! - [`model_proc`], [`labels`]: DL Streamer's model-proc JSON (schema 1.0–2.2) and label lists,
 //!   with errors naming the file, the key and what was expected.
 //! - [`converters`]: `detection_output`, `boxes_labels`, `yolo_v8`, `label`, `text`,
 //!   `raw_data_copy` (and the old names), NMS.
 //!
-//! Not here yet: colour conversion, mean/std/range and ROI crops in the pre-processing, batching,
-//! and the elements that use all this (`gvadetect`, `gvaclassify`, `gvainference`).
+//! Not here yet: ROI crops for roi-list inference and batching.
 pub mod converters;
 pub mod labels;
 pub mod model;
 pub mod model_proc;
 pub mod pool;
+pub mod preprocess;
 pub mod runtime;

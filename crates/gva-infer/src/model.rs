@@ -7,6 +7,7 @@ use openvino::{
     Core, DeviceType, ElementType, Layout, ResizeAlgorithm, RwPropertyKey, Shape, Tensor,
 };
 
+use crate::preprocess::{self, FrameFormat, Preprocess};
 use crate::runtime::{self, RuntimeError};
 
 /// Why a model could not be loaded, compiled or run.
@@ -98,6 +99,14 @@ pub struct Output {
     pub data: Vec<f32>,
 }
 
+/// The pre-processing asked of [`CompiledModel::load_impl`].
+enum Pre {
+    /// Interleaved u8 frames of a channel count other than 3 or 4 (resize and layout only).
+    Frame(FrameInput),
+    /// Everything [`Preprocess`] describes.
+    Full(Preprocess),
+}
+
 /// A model read from a file and compiled for a device.
 pub struct CompiledModel {
     path: String,
@@ -127,8 +136,44 @@ impl CompiledModel {
         config: &[(String, String)],
         frame: Option<FrameInput>,
     ) -> Result<Self, ModelError> {
+        let pre = match frame {
+            None => None,
+            Some(f) => match f.channels {
+                3 => Some(Pre::Full(Preprocess::new(
+                    FrameFormat::Bgr,
+                    f.width,
+                    f.height,
+                ))),
+                4 => Some(Pre::Full(Preprocess::new(
+                    FrameFormat::Bgrx,
+                    f.width,
+                    f.height,
+                ))),
+                _ => Some(Pre::Frame(f)),
+            },
+        };
+        Self::load_impl(path.as_ref(), device, config, pre)
+    }
+
+    /// As [`CompiledModel::load`], with the whole pre-processing `pre` (colour conversion,
+    /// resize, range, mean, std; see [`crate::preprocess`]) built into the compiled model, which
+    /// then takes u8 frames in `pre.format` of `pre.width` x `pre.height`.
+    pub fn load_with(
+        path: impl AsRef<Path>,
+        device: &str,
+        config: &[(String, String)],
+        pre: Preprocess,
+    ) -> Result<Self, ModelError> {
+        Self::load_impl(path.as_ref(), device, config, Some(Pre::Full(pre)))
+    }
+
+    fn load_impl(
+        path: &Path,
+        device: &str,
+        config: &[(String, String)],
+        pre: Option<Pre>,
+    ) -> Result<Self, ModelError> {
         runtime::load()?;
-        let path = path.as_ref();
         let shown = path.display().to_string();
         let ov = |what: &'static str| {
             let shown = shown.clone();
@@ -173,8 +218,13 @@ impl CompiledModel {
         let model = core
             .read_model_from_file(&shown, &weights.to_string_lossy())
             .map_err(ov("reading"))?;
-        let model = match frame {
-            Some(f) => with_frame_input(&model, f).map_err(ov("building pre-processing"))?,
+        let model = match pre {
+            Some(Pre::Frame(f)) => {
+                with_frame_input(&model, f).map_err(ov("building pre-processing"))?
+            }
+            Some(Pre::Full(p)) => {
+                preprocess::build(&model, &p).map_err(ov("building pre-processing"))?
+            }
             None => model,
         };
         for (key, value) in config {

@@ -1,0 +1,560 @@
+//! Pre-processing built into the compiled model with OpenVINO's PrePostProcessor (SPEC.md §5,
+//! DL Streamer's model-proc `input_preproc`): the compiled model takes the frame's raw u8 layout
+//! (packed BGR/BGRx/BGRA/RGB/RGBx/RGBA, or NV12/I420 planes) of the frame's size, and itself
+//! converts the colour, resizes (optionally keeping the aspect ratio), applies `range`, `mean`
+//! and `std`, and lays the values out as the model's NCHW f32 input.
+//!
+//! The `openvino` crate wraps only resize/layout/element type, so this builds the whole
+//! pre-processing with the C API of `openvino-sys`: each unsafe block is one C call on live
+//! objects, every C object is owned by a guard that frees it, and [`openvino::Model`]'s
+//! crate-private pointer is read and wrapped through its (size-checked) one-field layout.
+//!
+//! The steps, in order (DL Streamer's order for `input_preproc`):
+//! 1. u8 → f32;
+//! 2. colour conversion from the frame format to the model's colour space (BGR, RGB or GRAY);
+//! 3. with [`Preprocess::crop`]: a crop of the frame to the model input's aspect ratio; else,
+//!    with [`Resize::AspectRatio`]: padding of the frame with zeros on its **right or bottom**
+//!    edge to the model input's aspect ratio (the picture stays at the top-left corner; padded
+//!    height = ceil(width · model_h / model_w) or padded width likewise, whichever grows);
+//! 4. linear resize to the model input's size;
+//! 5. `range` [lo, hi]: v · (hi − lo) / 255 + lo (skipped for [0, 255]);
+//! 6. `mean` then `std`, per channel of the model's colour space: (v − mean) / std.
+//!
+//! [`Preprocess::model_region`] gives the part of the frame the model input shows, to map a
+//! model's normalized box back to the frame.
+
+use std::ffi::CString;
+use std::ptr;
+
+use openvino::InferenceError;
+use openvino_sys as sys;
+
+/// The pixel layout of the frames handed to the compiled model (u8 throughout).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FrameFormat {
+    /// Packed B, G, R.
+    Bgr,
+    /// Packed B, G, R, unused.
+    Bgrx,
+    /// Packed B, G, R, alpha (the alpha is ignored).
+    Bgra,
+    /// Packed R, G, B.
+    Rgb,
+    /// Packed R, G, B, unused.
+    Rgbx,
+    /// Packed R, G, B, alpha (the alpha is ignored).
+    Rgba,
+    /// The Y plane (height rows) then the interleaved UV plane (height / 2 rows), one buffer.
+    Nv12,
+    /// The Y plane, then the U plane, then the V plane (each height/2 x width/2), one buffer.
+    I420,
+}
+
+impl FrameFormat {
+    /// Bytes one frame of `width` x `height` takes.
+    pub fn frame_bytes(self, width: usize, height: usize) -> usize {
+        match self {
+            Self::Bgr | Self::Rgb => width * height * 3,
+            Self::Bgrx | Self::Bgra | Self::Rgbx | Self::Rgba => width * height * 4,
+            Self::Nv12 | Self::I420 => width * height * 3 / 2,
+        }
+    }
+
+    /// The input tensor's shape (NHWC) for one packed frame of `width` x `height`.
+    fn tensor_shape(self, width: usize, height: usize) -> [i64; 4] {
+        let (w, h) = (width as i64, height as i64);
+        match self {
+            Self::Bgr | Self::Rgb => [1, h, w, 3],
+            Self::Bgrx | Self::Bgra | Self::Rgbx | Self::Rgba => [1, h, w, 4],
+            Self::Nv12 | Self::I420 => [1, h * 3 / 2, w, 1],
+        }
+    }
+
+    fn color(self) -> sys::ov_color_format_e {
+        use sys::ov_color_format_e as C;
+        match self {
+            Self::Bgr => C::BGR,
+            // OpenVINO has no BGRA/RGBA: the fourth channel is dropped either way.
+            Self::Bgrx | Self::Bgra => C::BGRX,
+            Self::Rgb => C::RGB,
+            Self::Rgbx | Self::Rgba => C::RGBX,
+            Self::Nv12 => C::NV12_SINGLE_PLANE,
+            Self::I420 => C::I420_SINGLE_PLANE,
+        }
+    }
+}
+
+/// The colour space the model expects (model-proc `color_space`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ColorSpace {
+    /// Blue, green, red planes (DL Streamer's default).
+    #[default]
+    Bgr,
+    /// Red, green, blue planes.
+    Rgb,
+    /// One grey plane.
+    Grayscale,
+}
+
+impl ColorSpace {
+    /// From model-proc's `color_space` value (`RGB`, `BGR`, `GRAYSCALE`; case-insensitive).
+    pub fn parse(text: &str) -> Option<Self> {
+        match text.to_ascii_uppercase().as_str() {
+            "BGR" => Some(Self::Bgr),
+            "RGB" => Some(Self::Rgb),
+            "GRAYSCALE" | "GRAY" => Some(Self::Grayscale),
+            _ => None,
+        }
+    }
+
+    fn color(self) -> sys::ov_color_format_e {
+        match self {
+            Self::Bgr => sys::ov_color_format_e::BGR,
+            Self::Rgb => sys::ov_color_format_e::RGB,
+            Self::Grayscale => sys::ov_color_format_e::GRAY,
+        }
+    }
+}
+
+/// How frames are resized to the model input (model-proc `resize`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Resize {
+    /// Stretched to the model input (`no-aspect-ratio`, and what `no` becomes: a model can
+    /// only take its own size).
+    #[default]
+    NoAspectRatio,
+    /// Scaled by one factor and padded with zeros right or bottom (`aspect-ratio`).
+    AspectRatio,
+}
+
+/// Which part of the frame is kept with [`Preprocess::crop`] (model-proc `crop`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Crop {
+    /// The middle (`central`; odd leftovers go right or bottom).
+    Central,
+    /// `top_left`.
+    TopLeft,
+    /// `top_right`.
+    TopRight,
+    /// `bottom_left`.
+    BottomLeft,
+    /// `bottom_right`.
+    BottomRight,
+}
+
+/// The pre-processing of a model's image input (its first input).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Preprocess {
+    /// Layout of the frames given.
+    pub format: FrameFormat,
+    /// Frame width in pixels.
+    pub width: usize,
+    /// Frame height in pixels.
+    pub height: usize,
+    /// The colour space the model wants.
+    pub color_space: ColorSpace,
+    /// How to resize.
+    pub resize: Resize,
+    /// Output value range `[lo, hi]` for pixel values 0..255 (`[0, 255]`: unchanged).
+    pub range: [f32; 2],
+    /// Per-channel (or one for all) value subtracted after `range`; empty: none.
+    pub mean: Vec<f32>,
+    /// Per-channel (or one for all) divisor applied after `mean`; empty: none.
+    pub std: Vec<f32>,
+    /// Crop the frame to the model input's aspect ratio before resizing (the largest such
+    /// region, placed as said); takes precedence over [`Resize::AspectRatio`], which has nothing
+    /// left to pad.
+    pub crop: Option<Crop>,
+}
+
+impl Preprocess {
+    /// Frames of `format` and size for a BGR model: stretched, values 0..255.
+    pub fn new(format: FrameFormat, width: usize, height: usize) -> Self {
+        Self {
+            format,
+            width,
+            height,
+            color_space: ColorSpace::Bgr,
+            resize: Resize::NoAspectRatio,
+            range: [0.0, 255.0],
+            mean: Vec::new(),
+            std: Vec::new(),
+            crop: None,
+        }
+    }
+
+    /// With a model-proc's `input_preproc` params applied: `resize` (`no` is taken as
+    /// `no-aspect-ratio`: the model can only take its own size), `crop`, `color_space`,
+    /// `range`, `mean`, `std`. `padding` (and unknown keys) are not applied.
+    pub fn with_params(mut self, params: &crate::model_proc::PreprocParams) -> Self {
+        use crate::model_proc::{ColorSpace as C, Crop as K, Resize as R};
+        if let Some(r) = params.resize {
+            self.resize = match r {
+                R::No | R::NoAspectRatio => Resize::NoAspectRatio,
+                R::AspectRatio => Resize::AspectRatio,
+            };
+        }
+        if let Some(c) = params.crop {
+            self.crop = Some(match c {
+                K::Central => Crop::Central,
+                K::TopLeft => Crop::TopLeft,
+                K::TopRight => Crop::TopRight,
+                K::BottomLeft => Crop::BottomLeft,
+                K::BottomRight => Crop::BottomRight,
+            });
+        }
+        if let Some(c) = params.color_space {
+            self.color_space = match c {
+                C::Bgr => ColorSpace::Bgr,
+                C::Rgb => ColorSpace::Rgb,
+                C::Grayscale => ColorSpace::Grayscale,
+            };
+        }
+        if let Some([lo, hi]) = params.range {
+            self.range = [lo as f32, hi as f32];
+        }
+        if let Some(m) = &params.mean {
+            self.mean = m.iter().map(|v| *v as f32).collect();
+        }
+        if let Some(s) = &params.std {
+            self.std = s.iter().map(|v| *v as f32).collect();
+        }
+        self
+    }
+
+    /// The region of the frame, in frame pixels `[x, y, width, height]`, that the model input
+    /// of `model_w` x `model_h` shows: the whole frame when stretched, a part of it when
+    /// cropped, and more than the frame (zeros right or bottom) with aspect-ratio padding. A
+    /// model's normalized coordinate (u, v) is frame pixel (x + u * width, y + v * height).
+    pub fn model_region(&self, model_w: usize, model_h: usize) -> [usize; 4] {
+        let (w, h) = (self.width, self.height);
+        if model_w == 0 || model_h == 0 {
+            return [0, 0, w, h];
+        }
+        // Compare w/h with model_w/model_h without rounding.
+        let wider = w * model_h >= h * model_w;
+        if let Some(crop) = self.crop {
+            let (cw, ch) = if wider {
+                (((h * model_w) as f64 / model_h as f64).round() as usize, h)
+            } else {
+                (w, ((w * model_h) as f64 / model_w as f64).round() as usize)
+            };
+            let (cw, ch) = (cw.clamp(1, w.max(1)), ch.clamp(1, h.max(1)));
+            let (free_x, free_y) = (w - cw, h - ch);
+            let (x, y) = match crop {
+                Crop::Central => (free_x / 2, free_y / 2),
+                Crop::TopLeft => (0, 0),
+                Crop::TopRight => (free_x, 0),
+                Crop::BottomLeft => (0, free_y),
+                Crop::BottomRight => (free_x, free_y),
+            };
+            return [x, y, cw, ch];
+        }
+        let (pw, ph) = self.padded_size(model_w, model_h);
+        [0, 0, pw, ph]
+    }
+
+    /// The frame size after aspect-ratio padding for a model input of `model_w` x `model_h`
+    /// (the frame's own size with [`Resize::NoAspectRatio`] or a crop).
+    pub fn padded_size(&self, model_w: usize, model_h: usize) -> (usize, usize) {
+        let (w, h) = (self.width, self.height);
+        if self.resize == Resize::NoAspectRatio
+            || self.crop.is_some()
+            || model_w == 0
+            || model_h == 0
+        {
+            return (w, h);
+        }
+        // Compare w/h with model_w/model_h without rounding.
+        if w * model_h >= h * model_w {
+            (w, (w * model_h).div_ceil(model_w))
+        } else {
+            ((h * model_w).div_ceil(model_h), h)
+        }
+    }
+}
+
+/// A `Preprocess` OpenVINO would reject obscurely (or compute nonsense from), as OpenVINO's
+/// "parameter mismatch" error with a message saying what is wrong.
+fn validate(pre: &Preprocess) -> Result<(), InferenceError> {
+    let wrong =
+        |why: String| InferenceError::convert(sys::ov_status_e::PARAMETER_MISMATCH, Some(why));
+    if pre.width == 0 || pre.height == 0 {
+        return wrong(format!("empty frame {}x{}", pre.width, pre.height));
+    }
+    if matches!(pre.format, FrameFormat::Nv12 | FrameFormat::I420)
+        && (!pre.width.is_multiple_of(2) || !pre.height.is_multiple_of(2))
+    {
+        return wrong(format!(
+            "{:?} frames need an even width and height, not {}x{}",
+            pre.format, pre.width, pre.height
+        ));
+    }
+    let [lo, hi] = pre.range;
+    if !(lo.is_finite() && hi.is_finite() && lo != hi) {
+        return wrong(format!(
+            "range [{lo}, {hi}] is not two distinct finite values"
+        ));
+    }
+    let channels = if pre.color_space == ColorSpace::Grayscale {
+        1
+    } else {
+        3
+    };
+    for (name, values) in [("mean", &pre.mean), ("std", &pre.std)] {
+        if !matches!(values.len(), 0 | 1) && values.len() != channels {
+            return wrong(format!(
+                "{name} has {} values; the model's colour space has {channels} channels",
+                values.len()
+            ));
+        }
+        if values.iter().any(|v| !v.is_finite()) {
+            return wrong(format!("{name} {values:?} is not finite"));
+        }
+    }
+    if pre.std.contains(&0.0) {
+        return wrong(format!("std {:?} divides by zero", pre.std));
+    }
+    Ok(())
+}
+
+/// Frees a C object of OpenVINO when dropped.
+struct Owned<T> {
+    ptr: *mut T,
+    free: fn(*mut T),
+}
+
+impl<T> Drop for Owned<T> {
+    fn drop(&mut self) {
+        if !self.ptr.is_null() {
+            // `ptr` came from the OpenVINO call paired with `free` and is freed once.
+            (self.free)(self.ptr)
+        }
+    }
+}
+
+fn check(status: sys::ov_status_e) -> Result<(), InferenceError> {
+    if status == sys::ov_status_e::OK {
+        return Ok(());
+    }
+    // SAFETY: OpenVINO returns a NUL-terminated message (or null) owned by the library.
+    let message = unsafe {
+        let m = sys::ov_get_last_err_msg();
+        (!m.is_null()).then(|| std::ffi::CStr::from_ptr(m).to_string_lossy().into_owned())
+    };
+    InferenceError::convert(status, message)
+}
+
+/// Runs an OpenVINO call that writes a new object through its last argument and guards it.
+macro_rules! create {
+    ($free:path, $f:path, $($arg:expr),*) => {{
+        let mut out = ptr::null_mut();
+        // SAFETY: the arguments are live OpenVINO objects or values; `out` is written on OK.
+        check(unsafe { $f($($arg,)* &mut out) })?;
+        Owned {
+            ptr: out,
+            // SAFETY: `$free` is the free function of what `$f` created.
+            free: |p| unsafe { $free(p) },
+        }
+    }};
+}
+
+fn layout(text: &str) -> Result<Owned<sys::ov_layout_t>, InferenceError> {
+    let text = CString::new(text).expect("a layout has no NUL");
+    Ok(create!(
+        sys::ov_layout_free,
+        sys::ov_layout_create,
+        text.as_ptr()
+    ))
+}
+
+const _: () = assert!(
+    std::mem::size_of::<openvino::Model>() == std::mem::size_of::<*mut sys::ov_model_t>(),
+    "openvino::Model is its ov_model_t pointer"
+);
+
+/// The raw pointer inside `model`.
+fn model_ptr(model: &openvino::Model) -> *const sys::ov_model_t {
+    // SAFETY: `openvino::Model` (0.11.1) is `struct Model { ptr: *mut ov_model_t }` and its
+    // accessor is crate-private; a one-field struct of the field's size has it at offset 0
+    // (checked above), so this reads that pointer, which `model` keeps alive.
+    unsafe { *(model as *const openvino::Model).cast::<*mut sys::ov_model_t>() }
+}
+
+/// `model` with `pre` in front of its first input, laid out NCHW as the model wants; the new
+/// model's input is u8 NHWC (NV12/I420: one plane-stacked channel) of the frame's size.
+pub fn build(model: &openvino::Model, pre: &Preprocess) -> Result<openvino::Model, InferenceError> {
+    use sys::*;
+    validate(pre)?;
+    let input = model.get_input_by_index(0)?;
+    let dims = input.get_shape()?.get_dimensions().to_vec();
+    let (model_h, model_w) = match dims.as_slice() {
+        [_, _, h, w] => (*h as usize, *w as usize),
+        _ => (pre.height, pre.width),
+    };
+
+    let ppp = create!(
+        ov_preprocess_prepostprocessor_free,
+        ov_preprocess_prepostprocessor_create,
+        model_ptr(model)
+    );
+    let info = create!(
+        ov_preprocess_input_info_free,
+        ov_preprocess_prepostprocessor_get_input_info_by_index,
+        ppp.ptr,
+        0
+    );
+    let tensor_info = create!(
+        ov_preprocess_input_tensor_info_free,
+        ov_preprocess_input_info_get_tensor_info,
+        info.ptr
+    );
+    // The input tensor: u8 of the frame's exact shape.
+    if matches!(pre.format, FrameFormat::Nv12 | FrameFormat::I420) {
+        // With a single-plane YUV colour format, OpenVINO derives the tensor's shape
+        // [1, height * 3 / 2, width, 1] from the picture's size.
+        // SAFETY: live object.
+        check(unsafe {
+            ov_preprocess_input_tensor_info_set_element_type(tensor_info.ptr, ov_element_type_e::U8)
+        })?;
+        // SAFETY: live object.
+        check(unsafe {
+            ov_preprocess_input_tensor_info_set_spatial_static_shape(
+                tensor_info.ptr,
+                pre.height,
+                pre.width,
+            )
+        })?;
+    } else {
+        let shape_dims = pre.format.tensor_shape(pre.width, pre.height);
+        let mut shape = ov_shape_t {
+            rank: 0,
+            dims: ptr::null_mut(),
+        };
+        // SAFETY: `shape_dims` holds 4 values; `shape` is freed below.
+        check(unsafe { ov_shape_create(4, shape_dims.as_ptr(), &mut shape) })?;
+        let mut tensor = ptr::null_mut();
+        // SAFETY: `shape` is a live shape; the tensor is freed right after use.
+        let made = check(unsafe { ov_tensor_create(ov_element_type_e::U8, shape, &mut tensor) });
+        // SAFETY: created above; the tensor has its own copy of the dimensions.
+        unsafe { ov_shape_free(&mut shape) };
+        made?;
+        let tensor = Owned {
+            ptr: tensor,
+            // SAFETY: a tensor made by `ov_tensor_create`.
+            free: |p| unsafe { ov_tensor_free(p) },
+        };
+        // SAFETY: live objects.
+        check(unsafe { ov_preprocess_input_tensor_info_set_from(tensor_info.ptr, tensor.ptr) })?;
+    }
+    let nhwc = layout("NHWC")?;
+    // SAFETY: live objects (the layout is copied).
+    check(unsafe { ov_preprocess_input_tensor_info_set_layout(tensor_info.ptr, nhwc.ptr) })?;
+    // SAFETY: live object.
+    check(unsafe {
+        ov_preprocess_input_tensor_info_set_color_format(tensor_info.ptr, pre.format.color())
+    })?;
+
+    let steps = create!(
+        ov_preprocess_preprocess_steps_free,
+        ov_preprocess_input_info_get_preprocess_steps,
+        info.ptr
+    );
+    // SAFETY (every call below): `steps` is live; arrays outlive the calls that read them.
+    check(unsafe {
+        ov_preprocess_preprocess_steps_convert_element_type(steps.ptr, ov_element_type_e::F32)
+    })?;
+    check(unsafe {
+        ov_preprocess_preprocess_steps_convert_color(steps.ptr, pre.color_space.color())
+    })?;
+    if pre.crop.is_some() {
+        let [x, y, cw, ch] = pre.model_region(model_w, model_h);
+        let channels = if pre.color_space == ColorSpace::Grayscale {
+            1
+        } else {
+            3
+        };
+        // NHWC; the end is exclusive.
+        let mut begin = [0, y as i32, x as i32, 0];
+        let mut end = [1, (y + ch) as i32, (x + cw) as i32, channels];
+        check(unsafe {
+            ov_preprocess_preprocess_steps_crop(
+                steps.ptr,
+                begin.as_mut_ptr(),
+                4,
+                end.as_mut_ptr(),
+                4,
+            )
+        })?;
+    } else if pre.resize == Resize::AspectRatio {
+        let (pw, ph) = pre.padded_size(model_w, model_h);
+        let (pad_w, pad_h) = (pw - pre.width, ph - pre.height);
+        if pad_w > 0 || pad_h > 0 {
+            // NHWC at this point (layouts are converted last).
+            let begin = [0i32; 4];
+            let end = [0, pad_h as i32, pad_w as i32, 0];
+            check(unsafe {
+                ov_preprocess_preprocess_steps_pad(
+                    steps.ptr,
+                    begin.as_ptr(),
+                    4,
+                    end.as_ptr(),
+                    4,
+                    0.0,
+                    ov_padding_mode_e::CONSTANT,
+                )
+            })?;
+        }
+    }
+    check(unsafe {
+        ov_preprocess_preprocess_steps_resize(
+            steps.ptr,
+            ov_preprocess_resize_algorithm_e::RESIZE_LINEAR,
+        )
+    })?;
+    let [lo, hi] = pre.range;
+    if (lo, hi) != (0.0, 255.0) {
+        check(unsafe { ov_preprocess_preprocess_steps_scale(steps.ptr, 255.0 / (hi - lo)) })?;
+        if lo != 0.0 {
+            check(unsafe { ov_preprocess_preprocess_steps_mean(steps.ptr, -lo) })?;
+        }
+    }
+    match pre.mean.as_slice() {
+        [] => {}
+        [m] => check(unsafe { ov_preprocess_preprocess_steps_mean(steps.ptr, *m) })?,
+        m => check(unsafe {
+            ov_preprocess_preprocess_steps_mean_multi_channels(
+                steps.ptr,
+                m.as_ptr(),
+                m.len() as i32,
+            )
+        })?,
+    }
+    match pre.std.as_slice() {
+        [] => {}
+        [s] => check(unsafe { ov_preprocess_preprocess_steps_scale(steps.ptr, *s) })?,
+        s => check(unsafe {
+            ov_preprocess_preprocess_steps_scale_multi_channels(
+                steps.ptr,
+                s.as_ptr(),
+                s.len() as i32,
+            )
+        })?,
+    }
+
+    let model_info = create!(
+        ov_preprocess_input_model_info_free,
+        ov_preprocess_input_info_get_model_info,
+        info.ptr
+    );
+    let nchw = layout("NCHW")?;
+    // SAFETY: live objects.
+    check(unsafe { ov_preprocess_input_model_info_set_layout(model_info.ptr, nchw.ptr) })?;
+
+    let mut built = ptr::null_mut();
+    // SAFETY: `ppp` is live; `built` is a new model on OK, owned by the Model made below.
+    check(unsafe { ov_preprocess_prepostprocessor_build(ppp.ptr, &mut built) })?;
+    // SAFETY: the same layout as in `model_ptr`: the `Model` takes ownership of the new
+    // `ov_model_t` and frees it with `ov_model_free` when dropped.
+    Ok(unsafe { std::mem::transmute::<*mut ov_model_t, openvino::Model>(built) })
+}
