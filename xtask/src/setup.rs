@@ -215,24 +215,19 @@ pub fn wheel(p: &Project) -> Result<()> {
     Ok(())
 }
 
-/// Copies the plugin libraries (and only them) into the plugin folder, so GStreamer's scanner
-/// never sees the other shared libraries of target/release.
+/// The GStreamer plugins the workspace builds (cdylib file names).
+pub const PLUGINS: &[&str] = &["libgstgva.so", "libgstgvapython.so"];
+
+/// Copies the plugin libraries (and only them) into a freshly emptied plugin folder, so
+/// GStreamer's scanner never sees the other shared libraries of target/release, nor stale ones.
 pub fn collect_plugins(p: &Project) -> Result<()> {
     let dir = p.plugin_dir();
+    let _ = fs::remove_dir_all(&dir);
     fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
-    let mut copied = Vec::new();
-    let entries = fs::read_dir(p.release_dir()).map_err(|e| format!("target/release: {e}"))?;
-    for entry in entries.flatten() {
-        let name = entry.file_name().to_string_lossy().into_owned();
-        if name.starts_with("libgst") && name.ends_with(".so") {
-            fs::copy(entry.path(), dir.join(&name)).map_err(|e| format!("{name}: {e}"))?;
-            copied.push(name);
-        }
+    for name in PLUGINS {
+        let built = p.release_dir().join(name);
+        fs::copy(&built, dir.join(name)).map_err(|e| format!("{}: {e}", built.display()))?;
     }
-    if copied.is_empty() {
-        println!("    no plugins are built yet");
-    } else {
-        println!("    {}", copied.join(" "));
-    }
+    println!("    {}", PLUGINS.join(" "));
     Ok(())
 }

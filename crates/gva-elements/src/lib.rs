@@ -1,6 +1,34 @@
-//! `gva-elements` — the GStreamer plugin `gva` (not built yet).
+//! The GStreamer plugin `gva`: OpenVINO inference elements (SPEC.md §5).
 //!
-//! It will hold `gvadetect`, `gvaclassify`, `gvainference`, `gvametaconvert`, `gvametapublish`,
-//! `gvawatermark` and `gvafpscounter`, built as a `cdylib` plugin loaded through `GST_PLUGIN_PATH`.
-//! Until those elements exist the crate is a plain library, so no half-made plugin is installed.
-//! See SPEC.md §5 and §6.
+//! - [`gvainference`]: full-frame inference, one `GstGVATensorMeta` per output layer.
+//! - [`gvadetect`]: object detection, one region of interest per detection.
+//! - [`gvaclassify`]: classification of each region of interest (or of the full frame).
+//!
+//! They share [`base_inference`]: DL Streamer's common properties, model loading, and
+//! inference — full-frame through `nireq` asynchronous requests (0 = auto = 2) whose frames
+//! leave in the order they came, region inference synchronously on the streaming thread.
+//! Not here yet: the helper elements (SPEC.md §6), batching, `reclassify-interval`, frame
+//! formats other than BGR, and `gvadetect` / `gvainference` on regions.
+
+pub mod base_inference;
+pub mod gvaclassify;
+pub mod gvadetect;
+pub mod gvainference;
+
+fn plugin_init(plugin: &gst::Plugin) -> Result<(), gst::glib::BoolError> {
+    gva_meta::register().map_err(|e| gst::glib::bool_error!("GVA metadata: {}", e))?;
+    gvainference::register(plugin)?;
+    gvadetect::register(plugin)?;
+    gvaclassify::register(plugin)
+}
+
+gst::plugin_define!(
+    gva,
+    env!("CARGO_PKG_DESCRIPTION"),
+    plugin_init,
+    env!("CARGO_PKG_VERSION"),
+    "MIT/X11",
+    "gva-rs",
+    "gva-rs",
+    "https://example.invalid/gva-rs"
+);

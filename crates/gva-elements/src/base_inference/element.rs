@@ -1,0 +1,151 @@
+//! The BaseTransform steps of an inference element: caps, start, caps negotiation, frames and
+//! the draining of frames in flight before serialized events.
+
+use std::sync::{Arc, LazyLock, Mutex, MutexGuard};
+
+use gst::prelude::*;
+use gst_base::subclass::base_transform::GenerateOutputSuccess;
+
+use super::{Engine, Kind, Settings};
+
+/// A started element: its engine, and the first flow error of a frame pushed from the
+/// inference pool (returned upstream with the next frame).
+pub struct Running {
+    engine: Engine,
+    flow: Arc<Mutex<Result<(), gst::FlowError>>>,
+}
+
+/// Locks `m`, recovering the data of a poisoned lock (a panic elsewhere must not cascade).
+pub fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+/// `video/x-raw,format=BGR` sink and src templates (any size: the model resizes).
+pub fn pad_templates() -> &'static [gst::PadTemplate] {
+    static TEMPLATES: LazyLock<Vec<gst::PadTemplate>> = LazyLock::new(|| {
+        let caps = gst_video::VideoCapsBuilder::new()
+            .format(gst_video::VideoFormat::Bgr)
+            .build();
+        [gst::PadDirection::Src, gst::PadDirection::Sink]
+            .into_iter()
+            .filter_map(|direction| {
+                let name = if direction == gst::PadDirection::Src {
+                    "src"
+                } else {
+                    "sink"
+                };
+                gst::PadTemplate::new(name, direction, gst::PadPresence::Always, &caps).ok()
+            })
+            .collect()
+    });
+    TEMPLATES.as_ref()
+}
+
+/// Builds the engine from the settings; failures are `LibraryError::Settings` errors naming
+/// the cause. Frames the pool finishes are pushed on the element's src pad.
+pub fn start(
+    element: &impl IsA<gst::Element>,
+    settings: &Mutex<Settings>,
+    state: &Mutex<Option<Running>>,
+    kind: Kind,
+    cat: &gst::DebugCategory,
+) -> Result<(), gst::ErrorMessage> {
+    let settings = lock(settings).clone();
+    let element = element.as_ref();
+    let flow: Arc<Mutex<Result<(), gst::FlowError>>> = Arc::new(Mutex::new(Ok(())));
+    let weak = element.downgrade();
+    let pushed = flow.clone();
+    let sink: super::engine::Sink = Arc::new(move |frame: Result<gst::Buffer, String>| {
+        let Some(element) = weak.upgrade() else {
+            return;
+        };
+        let result = match frame {
+            Ok(buffer) => element
+                .static_pad("src")
+                .map_or(Err(gst::FlowError::Error), |pad| pad.push(buffer).map(drop)),
+            Err(e) => {
+                gst::element_error!(element, gst::StreamError::Failed, ("{}", e));
+                Err(gst::FlowError::Error)
+            }
+        };
+        if let Err(e) = result {
+            let mut flow = lock(&pushed);
+            if flow.is_ok() {
+                *flow = Err(e);
+            }
+        }
+    });
+    let engine = Engine::start(kind, &settings, &element.name(), sink)
+        .map_err(|e| gst::error_msg!(gst::LibraryError::Settings, ("{}", e)))?;
+    gst::debug!(
+        cat,
+        obj = element,
+        "started with model {:?}",
+        settings.model
+    );
+    *lock(state) = Some(Running { engine, flow });
+    Ok(())
+}
+
+/// Runs `f` on the engine outside the state lock (never hold a lock across inference).
+fn with_engine<R>(state: &Mutex<Option<Running>>, f: impl FnOnce(&mut Running) -> R) -> Option<R> {
+    let mut running = lock(state).take()?;
+    let result = f(&mut running);
+    let mut slot = lock(state);
+    // A stop() meanwhile wins: the engine is then dropped here.
+    if slot.is_none() {
+        *slot = Some(running);
+    }
+    Some(result)
+}
+
+/// Compiles the model for the negotiated frame size.
+pub fn set_caps(
+    element: &impl IsA<gst::Element>,
+    state: &Mutex<Option<Running>>,
+    caps: &gst::Caps,
+    cat: &gst::DebugCategory,
+) -> Result<(), gst::LoggableError> {
+    let info = gst_video::VideoInfo::from_caps(caps)
+        .map_err(|_| gst::loggable_error!(cat, "caps {} are not video", caps))?;
+    let result = with_engine(state, |r| r.engine.prepare(&info))
+        .ok_or_else(|| gst::loggable_error!(cat, "caps before start"))?;
+    result.map_err(|e| {
+        gst::element_error!(element, gst::CoreError::Negotiation, ("{}", e));
+        gst::loggable_error!(cat, "{}", e)
+    })
+}
+
+/// Hands a frame to the engine: it comes back at once (skipped or region inference) or later
+/// from the pool; an inference error or an earlier push error stops the stream.
+pub fn generate_output(
+    element: &impl IsA<gst::Element>,
+    state: &Mutex<Option<Running>>,
+    buffer: gst::Buffer,
+) -> Result<GenerateOutputSuccess, gst::FlowError> {
+    let (result, flow) = with_engine(state, |r| (r.engine.submit(buffer), *lock(&r.flow)))
+        .ok_or(gst::FlowError::Flushing)?;
+    flow?;
+    match result {
+        Ok(Some(buffer)) => Ok(GenerateOutputSuccess::Buffer(buffer)),
+        Ok(None) => Ok(GenerateOutputSuccess::NoOutput),
+        Err(e) => {
+            gst::element_error!(element, gst::StreamError::Failed, ("{}", e));
+            Err(gst::FlowError::Error)
+        }
+    }
+}
+
+/// Before a serialized event (caps, segment, EOS, flush-stop…) passes, every frame in flight
+/// is pushed, so buffers and events keep their order; a flush-stop clears the pushed flow.
+pub fn drain_before(state: &Mutex<Option<Running>>, event: &gst::Event) {
+    if !event.is_serialized() {
+        return;
+    }
+    with_engine(state, |r| {
+        r.engine.flush();
+        if event.type_() == gst::EventType::FlushStop {
+            *lock(&r.flow) = Ok(());
+        }
+    });
+}

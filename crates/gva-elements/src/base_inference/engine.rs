@@ -1,0 +1,555 @@
+//! The model of an inference element with a converter per output, built at start, compiled
+//! for the negotiated frame size, and run synchronously on frames.
+
+use std::path::Path;
+use std::sync::Arc;
+
+use gst_video::prelude::*;
+use gva_infer::converters::{
+    Blob, ClassificationResult, Converter, ConverterSettings, OutputConverter, RawTensor,
+};
+use gva_infer::model::{CompiledModel, FrameInput, InputData, Port, parse_config};
+use gva_infer::model_proc::ModelProc;
+use gva_infer::pool::Pool;
+use gva_meta::{NewRegion, Rect, Tensor, VideoFrame};
+
+use super::{InferenceRegion, Settings};
+
+/// Which element the engine serves: what its converters must produce.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// gvainference: tensors per frame.
+    Inference,
+    /// gvadetect: regions.
+    Detect,
+    /// gvaclassify: results on each region (or tensors for the full frame).
+    Classify,
+}
+
+/// How one model output becomes metadata.
+#[derive(Debug)]
+struct OutputPlan {
+    /// The output port (layer).
+    port: Port,
+    /// The result structure name.
+    name: String,
+    /// The converter.
+    converter: OutputConverter,
+}
+
+/// How outputs become metadata: shared with the inference pool's completion thread.
+struct Results {
+    model_name: String,
+    element_id: String,
+    plans: Vec<OutputPlan>,
+}
+
+/// Where the pool's results go: each frame, with its metadata attached, in frame order.
+pub type Sink = Arc<dyn Fn(Result<gst::Buffer, String>) + Send + Sync>;
+
+/// A started inference element's model, converters and frame counter.
+pub struct Engine {
+    model_path: String,
+    device: String,
+    config: Vec<(String, String)>,
+    interval: u64,
+    frames: u64,
+    results: Arc<Results>,
+    nireq: usize,
+    /// Full-frame inference: `nireq` requests in flight, delivering to `sink`.
+    pool: Option<Pool<gst::Buffer>>,
+    sink: Sink,
+    /// With `inference-region=roi-list`: the `object-class` labels (empty = every region).
+    regions: Option<Vec<String>>,
+    /// The model's input width and height.
+    input_size: (usize, usize),
+    compiled: Option<((usize, usize), CompiledModel)>,
+    /// The negotiated frames.
+    info: Option<gst_video::VideoInfo>,
+}
+
+impl Engine {
+    /// Checks the settings and the model, and configures a converter per output; every error
+    /// names its cause (missing model, bad model-proc, unknown converter or device, labels).
+    pub fn start(
+        kind: Kind,
+        settings: &Settings,
+        element_name: &str,
+        sink: Sink,
+    ) -> Result<Self, String> {
+        let model_path = settings
+            .model
+            .clone()
+            .filter(|m| !m.is_empty())
+            .ok_or("no model: set the 'model' property to a model file")?;
+        let model_proc = match settings.model_proc.as_deref().filter(|p| !p.is_empty()) {
+            Some(path) => Some(ModelProc::from_file(path).map_err(|e| e.to_string())?),
+            None => None,
+        };
+        let labels = if let Some(list) = settings.labels.as_deref().filter(|l| !l.is_empty()) {
+            Some(gva_infer::labels::parse_list(list))
+        } else if let Some(file) = settings.labels_file.as_deref().filter(|f| !f.is_empty()) {
+            Some(
+                gva_infer::labels::read_file(Path::new(file))
+                    .map_err(|e| format!("labels-file '{file}': {}", e.source))?,
+            )
+        } else {
+            None
+        };
+        let config = parse_config(&settings.ie_config).map_err(|e| e.to_string())?;
+        let model = CompiledModel::load(&model_path, &settings.device, &config, None)
+            .map_err(|e| e.to_string())?;
+        let (input_width, input_height) = model
+            .inputs()
+            .first()
+            .and_then(|p| match p.shape.as_slice() {
+                [_, _, h, w] => Some((usize::try_from(*w).ok()?, usize::try_from(*h).ok()?)),
+                _ => None,
+            })
+            .ok_or_else(|| format!("model '{model_path}' has no NCHW image input"))?;
+        let converter_settings = ConverterSettings {
+            threshold: (kind == Kind::Detect).then_some(settings.threshold),
+            labels,
+            input_width,
+            input_height,
+            class_agnostic_nms: false,
+        };
+        let mut plans = Vec::new();
+        for port in model.outputs() {
+            let item = model_proc.as_ref().and_then(|m| m.postproc_for(&port.name));
+            let converter = match item.and_then(|i| i.converter) {
+                Some(name) => name.converter,
+                None => default_converter(kind, port)?,
+            };
+            check_converter(kind, converter, port)?;
+            let params = item.map(|i| i.params).unwrap_or_default();
+            let converter = OutputConverter::new(
+                converter,
+                &params,
+                item.and_then(|i| i.labels.as_deref()),
+                &converter_settings,
+            )
+            .map_err(|e| format!("output '{}': {e}", port.name))?;
+            check_labels(&converter, port)?;
+            let prefix = match kind {
+                Kind::Classify => "classification_layer_name",
+                Kind::Inference | Kind::Detect => "inference_layer_name",
+            };
+            let name = match item.and_then(|i| i.attribute_name.clone()) {
+                Some(attribute) => attribute,
+                None => format!("{prefix}:{}", port.name.replace('\\', ":")),
+            };
+            plans.push(OutputPlan {
+                port: port.clone(),
+                name,
+                converter,
+            });
+        }
+        let model_name = Path::new(&model_path)
+            .file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        Ok(Self {
+            model_path,
+            device: settings.device.clone(),
+            config,
+            interval: u64::from(settings.inference_interval.max(1)),
+            frames: 0,
+            results: Arc::new(Results {
+                model_name,
+                element_id: settings
+                    .model_instance_id
+                    .clone()
+                    .filter(|i| !i.is_empty())
+                    .unwrap_or_else(|| element_name.to_owned()),
+                plans,
+            }),
+            // DL Streamer's auto: 2 requests here.
+            nireq: if settings.nireq == 0 {
+                2
+            } else {
+                settings.nireq as usize
+            },
+            pool: None,
+            sink,
+            regions: (kind == Kind::Classify
+                && settings.inference_region == InferenceRegion::RoiList)
+                .then(|| {
+                    settings
+                        .object_class
+                        .as_deref()
+                        .map(gva_infer::labels::parse_list)
+                        .unwrap_or_default()
+                }),
+            input_size: (input_width, input_height),
+            compiled: None,
+            info: None,
+        })
+    }
+
+    /// Takes the negotiated frames and compiles the model for their size (once per size); for
+    /// regions, for crops already resized to the model's input size.
+    pub fn prepare(&mut self, info: &gst_video::VideoInfo) -> Result<(), String> {
+        self.info = Some(info.clone());
+        let (width, height) = if self.regions.is_some() {
+            self.input_size
+        } else {
+            (info.width() as usize, info.height() as usize)
+        };
+        if self
+            .compiled
+            .as_ref()
+            .is_some_and(|(size, _)| *size == (width, height))
+        {
+            return Ok(());
+        }
+        // Frames in flight finish with the old model first.
+        self.pool = None;
+        let mut model = CompiledModel::load(
+            &self.model_path,
+            &self.device,
+            &self.config,
+            Some(FrameInput::bgr(width, height)),
+        )
+        .map_err(|e| e.to_string())?;
+        if self.regions.is_none() {
+            let (results, sink, info) = (self.results.clone(), self.sink.clone(), info.clone());
+            let deliver = move |mut buffer: gst::Buffer, outputs: Result<Vec<_>, _>| {
+                let attached = outputs
+                    .map_err(|e: gva_infer::model::ModelError| e.to_string())
+                    .and_then(|outputs| {
+                        let mut frame = VideoFrame::new(buffer.make_mut(), info.clone());
+                        results.attach(&mut frame, &outputs, None)
+                    });
+                sink(attached.map(|()| buffer));
+            };
+            let pool = Pool::new(&mut model, self.nireq, deliver).map_err(|e| e.to_string())?;
+            self.pool = Some(pool);
+        }
+        self.compiled = Some(((width, height), model));
+        Ok(())
+    }
+
+    /// Hands `buffer` on: full-frame inference submits it to the pool (its result reaches the
+    /// sink, in order) and gives `None`; a skipped frame waits for the frames before it and
+    /// comes back; region inference runs here and gives the buffer back with its results.
+    pub fn submit(&mut self, mut buffer: gst::Buffer) -> Result<Option<gst::Buffer>, String> {
+        let Some(pool) = &self.pool else {
+            self.process(buffer.make_mut())?;
+            return Ok(Some(buffer));
+        };
+        let index = self.frames;
+        self.frames += 1;
+        if !index.is_multiple_of(self.interval) {
+            pool.flush();
+            return Ok(Some(buffer));
+        }
+        let info = self
+            .info
+            .as_ref()
+            .ok_or("no caps negotiated before the first frame")?;
+        let pixels = {
+            let frame = gst_video::VideoFrameRef::from_buffer_ref_readable(buffer.as_ref(), info)
+                .map_err(|_| "cannot map the frame for reading".to_owned())?;
+            packed_bgr(&frame)?
+        };
+        pool.submit(InputData::U8(&pixels), buffer)
+            .map_err(|e| e.to_string())?;
+        Ok(None)
+    }
+
+    /// Waits until every frame in flight has reached the sink.
+    pub fn flush(&self) {
+        if let Some(pool) = &self.pool {
+            pool.flush();
+        }
+    }
+
+    /// Runs the model on `buffer` (every `inference-interval`th frame) and attaches the results.
+    fn process(&mut self, buffer: &mut gst::BufferRef) -> Result<(), String> {
+        let info = &self
+            .info
+            .clone()
+            .ok_or("no caps negotiated before the first frame")?;
+        let index = self.frames;
+        self.frames += 1;
+        if !index.is_multiple_of(self.interval) {
+            return Ok(());
+        }
+        if self.regions.is_some() {
+            return self.process_regions(buffer, info);
+        }
+        let outputs = {
+            let (_, model) = self
+                .compiled
+                .as_mut()
+                .ok_or("no caps negotiated before the first frame")?;
+            let frame = gst_video::VideoFrameRef::from_buffer_ref_readable(buffer, info)
+                .map_err(|_| "cannot map the frame for reading".to_owned())?;
+            let pixels = packed_bgr(&frame)?;
+            model
+                .infer(InputData::U8(&pixels))
+                .map_err(|e| e.to_string())?
+        };
+        let mut frame = VideoFrame::new(buffer, info.clone());
+        self.results.attach(&mut frame, &outputs, None)
+    }
+
+    /// Infers on each region whose label `object-class` names (every region when empty),
+    /// cropped and resized to the model input, and appends the results to its params.
+    fn process_regions(
+        &mut self,
+        buffer: &mut gst::BufferRef,
+        info: &gst_video::VideoInfo,
+    ) -> Result<(), String> {
+        let classes = self.regions.as_deref().unwrap_or_default();
+        let rois: Vec<(i32, Rect<u32>)> = VideoFrame::new(&*buffer, info.clone())
+            .regions()
+            .filter(|r| {
+                classes.is_empty() || r.label().is_ok_and(|l| classes.iter().any(|c| c == l))
+            })
+            .map(|r| (r.id(), r.rect()))
+            .collect();
+        if rois.is_empty() {
+            return Ok(());
+        }
+        let input_size = self.input_size;
+        let mut results = Vec::with_capacity(rois.len());
+        {
+            let (_, model) = self
+                .compiled
+                .as_mut()
+                .ok_or("no caps negotiated before the first frame")?;
+            let frame = gst_video::VideoFrameRef::from_buffer_ref_readable(buffer, info)
+                .map_err(|_| "cannot map the frame for reading".to_owned())?;
+            let pixels = packed_bgr(&frame)?;
+            let size = (frame.width() as usize, frame.height() as usize);
+            for (id, rect) in rois {
+                if let Some(crop) = crop_resized(&pixels, size, rect, input_size) {
+                    let outputs = model
+                        .infer(InputData::U8(&crop))
+                        .map_err(|e| e.to_string())?;
+                    results.push((id, outputs));
+                }
+            }
+        }
+        let mut frame = VideoFrame::new(buffer, info.clone());
+        for (id, outputs) in results {
+            self.results.attach(&mut frame, &outputs, Some(id))?;
+        }
+        Ok(())
+    }
+}
+
+impl Results {
+    /// Converts `outputs` and attaches the results: to the frame, or to region `region`.
+    fn attach(
+        &self,
+        frame: &mut VideoFrame<&mut gst::BufferRef>,
+        outputs: &[gva_infer::model::Output],
+        region: Option<i32>,
+    ) -> Result<(), String> {
+        for (plan, output) in self.plans.iter().zip(outputs) {
+            let dims: Vec<usize> = output
+                .port
+                .shape
+                .iter()
+                .map(|&d| usize::try_from(d).unwrap_or(0))
+                .collect();
+            let blob = Blob::f32(&dims, &output.data).map_err(|e| e.to_string())?;
+            let convert = |e: gva_infer::converters::ConverterError| {
+                format!("output '{}': {e}", plan.port.name)
+            };
+            let raw = || {
+                gva_infer::converters::RawDataCopy
+                    .convert(&blob, 1)
+                    .map_err(convert)
+            };
+            let (raw, result) = match &plan.converter {
+                OutputConverter::DetectionOutput(c) => {
+                    let detections = c.convert(&blob, 1).map_err(convert)?;
+                    add_regions(frame, detections.into_iter().flatten())?;
+                    continue;
+                }
+                OutputConverter::YoloV8(c) => {
+                    let detections = c.convert(&blob, 1).map_err(convert)?;
+                    add_regions(frame, detections.into_iter().flatten())?;
+                    continue;
+                }
+                OutputConverter::BoxesLabels(_) => continue,
+                OutputConverter::RawDataCopy(_) => (raw()?, Vec::new()),
+                OutputConverter::Label(c) => (raw()?, c.convert(&blob, 1).map_err(convert)?),
+                OutputConverter::Text(c) => (raw()?, c.convert(&blob, 1).map_err(convert)?),
+            };
+            let meta = |e: gva_meta::Error| e.to_string();
+            match region {
+                None => {
+                    let tensor = frame.add_tensor().map_err(meta)?;
+                    tensor.set_element_id(&self.element_id).map_err(meta)?;
+                    self.fill(tensor, plan, raw.first(), result.first())?;
+                }
+                Some(id) => {
+                    let mut roi = frame.region_mut(id).map_err(meta)?;
+                    let tensor = roi.add_tensor(&plan.name).map_err(meta)?;
+                    self.fill(tensor, plan, raw.first(), result.first())?;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Fills a result structure: names, the raw blob and the classification fields.
+    fn fill(
+        &self,
+        tensor: &mut Tensor,
+        plan: &OutputPlan,
+        raw: Option<&RawTensor>,
+        result: Option<&ClassificationResult>,
+    ) -> Result<(), String> {
+        let meta = |e: gva_meta::Error| e.to_string();
+        tensor.set_name(&plan.name).map_err(meta)?;
+        tensor.set_model_name(&self.model_name).map_err(meta)?;
+        tensor.set_layer_name(&plan.port.name).map_err(meta)?;
+        if let Some(raw) = raw {
+            tensor.set_precision(raw.precision);
+            tensor.set_layout(raw.layout);
+            let dims: Vec<u32> = raw
+                .dims
+                .iter()
+                .map(|&d| u32::try_from(d).unwrap_or(u32::MAX))
+                .collect();
+            tensor.set_dims(&dims);
+            tensor.set_data(&raw.data);
+        }
+        if let Some(result) = result {
+            if let Some(label) = &result.label {
+                tensor.set_label(label).map_err(meta)?;
+            }
+            if let Some(id) = result.label_id {
+                tensor.set_label_id(i32::try_from(id).unwrap_or(i32::MAX));
+            }
+            if let Some(confidence) = result.confidence {
+                tensor.set_confidence(confidence);
+            }
+            tensor.set_type(result.result_type()).map_err(meta)?;
+        }
+        Ok(())
+    }
+}
+
+/// The converter DL Streamer picks when the model-proc names none.
+fn default_converter(kind: Kind, port: &Port) -> Result<Converter, String> {
+    match kind {
+        Kind::Inference | Kind::Classify => Ok(Converter::RawDataCopy),
+        Kind::Detect if port.shape.len() == 4 && port.shape.last() == Some(&7) => {
+            Ok(Converter::DetectionOutput)
+        }
+        Kind::Detect => Err(format!(
+            "cannot choose a detection converter for output '{}' of shape {:?}: name one in the model-proc",
+            port.name, port.shape
+        )),
+    }
+}
+
+/// Refuses converters the element cannot attach.
+fn check_converter(kind: Kind, converter: Converter, port: &Port) -> Result<(), String> {
+    let ok = match kind {
+        Kind::Inference | Kind::Classify => !converter.produces_regions(),
+        Kind::Detect => matches!(converter, Converter::DetectionOutput | Converter::YoloV8),
+    };
+    if ok {
+        Ok(())
+    } else {
+        let element = match kind {
+            Kind::Inference => "gvainference",
+            Kind::Detect => "gvadetect",
+            Kind::Classify => "gvaclassify",
+        };
+        Err(format!(
+            "converter '{}' of output '{}' is not supported by {element}",
+            converter.name(),
+            port.name
+        ))
+    }
+}
+
+/// Refuses labels whose count does not match the classes the output has.
+fn check_labels(converter: &OutputConverter, port: &Port) -> Result<(), String> {
+    let (labels, classes) = match converter {
+        OutputConverter::YoloV8(c) if port.shape.len() >= 2 => {
+            (c.labels.len(), port.shape[port.shape.len() - 2] - 4)
+        }
+        OutputConverter::Label(c) => (c.labels.len(), port.shape.iter().skip(1).product()),
+        _ => return Ok(()),
+    };
+    if labels == 0 || i64::try_from(labels) == Ok(classes) {
+        Ok(())
+    } else {
+        Err(format!(
+            "{labels} labels do not match the {classes} classes of output '{}' (shape {:?})",
+            port.name, port.shape
+        ))
+    }
+}
+
+/// Attaches one region per detection (boxes normalized to the frame).
+fn add_regions(
+    frame: &mut VideoFrame<&mut gst::BufferRef>,
+    detections: impl Iterator<Item = gva_infer::converters::Detection>,
+) -> Result<(), String> {
+    for d in detections {
+        let d = d.clipped();
+        let label = d.label.clone().unwrap_or_default();
+        let region = NewRegion::normalized(d.x_min, d.y_min, d.width(), d.height())
+            .label(&label)
+            .confidence(d.confidence)
+            .label_id(i32::try_from(d.label_id).unwrap_or(i32::MAX));
+        frame.add_region(&region).map_err(|e| e.to_string())?;
+    }
+    Ok(())
+}
+
+/// The frame's BGR pixels without row padding (what the compiled model takes).
+fn packed_bgr(frame: &gst_video::VideoFrameRef<&gst::BufferRef>) -> Result<Vec<u8>, String> {
+    let width = frame.width() as usize * 3;
+    let height = frame.height() as usize;
+    let stride = usize::try_from(frame.plane_stride()[0]).map_err(|_| "negative stride")?;
+    let data = frame
+        .plane_data(0)
+        .map_err(|_| "cannot read the frame's pixels".to_owned())?;
+    let mut out = Vec::with_capacity(width * height);
+    for row in 0..height {
+        let start = row * stride;
+        let line = data
+            .get(start..start + width)
+            .ok_or("the frame is smaller than its caps say")?;
+        out.extend_from_slice(line);
+    }
+    Ok(out)
+}
+
+/// The pixels of `rect` in the packed BGR frame of `size`, resized (nearest pixel centre) to
+/// `to`; `None` for an empty region.
+fn crop_resized(
+    pixels: &[u8],
+    size: (usize, usize),
+    rect: Rect<u32>,
+    to: (usize, usize),
+) -> Option<Vec<u8>> {
+    let (x, y) = (rect.x as usize, rect.y as usize);
+    let w = (rect.w as usize).min(size.0.saturating_sub(x));
+    let h = (rect.h as usize).min(size.1.saturating_sub(y));
+    if w == 0 || h == 0 || to.0 == 0 || to.1 == 0 {
+        return None;
+    }
+    let mut out = Vec::with_capacity(to.0 * to.1 * 3);
+    for row in 0..to.1 {
+        let sy = y + (2 * row + 1) * h / (2 * to.1);
+        for col in 0..to.0 {
+            let sx = x + (2 * col + 1) * w / (2 * to.0);
+            let at = (sy * size.0 + sx) * 3;
+            out.extend_from_slice(pixels.get(at..at + 3)?);
+        }
+    }
+    Some(out)
+}

@@ -1,0 +1,121 @@
+//! Shared test plumbing: plugin registration, generated models, frames and pipelines.
+
+#![allow(dead_code)]
+
+use std::path::PathBuf;
+use std::sync::Once;
+
+use gst::prelude::*;
+
+/// Initializes GStreamer once and registers the `gva` plugin statically.
+pub fn init() {
+    static INIT: Once = Once::new();
+    INIT.call_once(|| {
+        if std::env::var_os("GST_REGISTRY_1_0").is_none() {
+            let registry = std::env::temp_dir().join(format!(
+                "gva-elements-test-registry-{}.bin",
+                std::process::id()
+            ));
+            // SAFETY: set once, before GStreamer starts and before any test thread reads it.
+            unsafe { std::env::set_var("GST_REGISTRY_1_0", registry) };
+        }
+        gst::init().expect("GStreamer initializes");
+        gstgva::plugin_register_static().expect("the gva plugin registers");
+    });
+}
+
+/// A generated test model (`cargo xtask models`), by file name.
+pub fn model(name: &str) -> String {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../../target/models")
+        .join(name);
+    assert!(
+        path.is_file(),
+        "{} is missing: run `cargo xtask models` first",
+        path.display()
+    );
+    path.to_string_lossy().into_owned()
+}
+
+/// A black packed BGR frame with the block `x..x+w`, `y..y+h` painted `bgr`.
+pub fn frame(
+    width: usize,
+    height: usize,
+    block: (usize, usize, usize, usize),
+    bgr: [u8; 3],
+) -> Vec<u8> {
+    let mut data = vec![0u8; width * height * 3];
+    let (x, y, w, h) = block;
+    for row in y..y + h {
+        for col in x..x + w {
+            let at = (row * width + col) * 3;
+            data[at..at + 3].copy_from_slice(&bgr);
+        }
+    }
+    data
+}
+
+/// Runs `appsrc ! <element> ! appsink` on BGR `frames` of `width` x `height`: the buffers that
+/// came out, or the text of the first error.
+pub fn run(
+    element: &str,
+    width: usize,
+    height: usize,
+    frames: &[Vec<u8>],
+) -> Result<Vec<gst::Buffer>, String> {
+    init();
+    let pipeline = gst::parse::launch(&format!(
+        "appsrc name=src format=time caps=video/x-raw,format=BGR,width={width},height={height},framerate=30/1 \
+         ! {element} ! appsink name=sink sync=false"
+    ))
+    .map_err(|e| e.to_string())?
+    .downcast::<gst::Pipeline>()
+    .expect("a pipeline");
+    let src = pipeline
+        .by_name("src")
+        .and_downcast::<gst_app::AppSrc>()
+        .expect("appsrc");
+    let sink = pipeline
+        .by_name("sink")
+        .and_downcast::<gst_app::AppSink>()
+        .expect("appsink");
+    let bus = pipeline.bus().expect("a bus");
+    let error = |bus: &gst::Bus| {
+        bus.pop_filtered(&[gst::MessageType::Error])
+            .map(|m| match m.view() {
+                gst::MessageView::Error(e) => e.error().to_string(),
+                _ => unreachable!(),
+            })
+    };
+    if pipeline.set_state(gst::State::Playing).is_err() {
+        let text = error(&bus).unwrap_or_else(|| "state change failed".to_owned());
+        let _ = pipeline.set_state(gst::State::Null);
+        return Err(text);
+    }
+    for (i, data) in frames.iter().enumerate() {
+        let mut buffer = gst::Buffer::from_slice(data.clone());
+        buffer
+            .get_mut()
+            .expect("a new buffer")
+            .set_pts(gst::ClockTime::from_mseconds(33 * i as u64));
+        let _ = src.push_buffer(buffer);
+    }
+    let _ = src.end_of_stream();
+    let mut out = Vec::new();
+    while let Ok(sample) = sink.pull_sample() {
+        out.extend(sample.buffer_owned());
+    }
+    let result = match error(&bus) {
+        Some(text) => Err(text),
+        None => Ok(out),
+    };
+    pipeline.set_state(gst::State::Null).expect("stops");
+    result
+}
+
+/// The `VideoInfo` of BGR frames of `width` x `height`.
+pub fn info(width: u32, height: u32) -> gst_video::VideoInfo {
+    gst_video::VideoInfo::builder(gst_video::VideoFormat::Bgr, width, height)
+        .build()
+        .expect("video info")
+}

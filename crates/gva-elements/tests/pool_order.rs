@@ -1,0 +1,127 @@
+//! Asynchronous inference (`nireq` requests in flight): every frame leaves once, in the order
+//! it came, with its own results; EOS waits for the frames in flight.
+
+mod common;
+
+use common::{frame, info, model, run};
+use gva_meta::VideoFrame;
+
+fn cell_frames(count: usize) -> Vec<Vec<u8>> {
+    (0..count)
+        .map(|i| {
+            let cell = i % 64;
+            frame(64, 64, (cell % 8 * 8, cell / 8 * 8, 8, 8), [0, 0, 255])
+        })
+        .collect()
+}
+
+fn check_order(element: &str, count: usize, interval: usize) {
+    let out = run(element, 64, 64, &cell_frames(count)).expect("runs");
+    assert_eq!(out.len(), count, "every frame leaves once");
+    for (i, buffer) in out.iter().enumerate() {
+        assert_eq!(
+            buffer.pts().expect("pts").mseconds(),
+            33 * i as u64,
+            "frame {i} in order"
+        );
+        let frame = VideoFrame::new(buffer.as_ref(), info(64, 64));
+        let boxes: Vec<(u32, u32)> = frame.regions().map(|r| (r.rect().x, r.rect().y)).collect();
+        if i % interval == 0 {
+            let cell = (i % 64) as u32;
+            assert_eq!(
+                boxes,
+                vec![(cell % 8 * 8, cell / 8 * 8)],
+                "frame {i}'s own box"
+            );
+        } else {
+            assert_eq!(boxes, vec![], "skipped frame {i} untouched");
+        }
+    }
+}
+
+#[test]
+fn four_requests_keep_frame_order() {
+    let element = format!(
+        "gvadetect nireq=4 model={} model-proc={} ie-config=INFERENCE_PRECISION_HINT=f32",
+        model("detector_ssd.xml"),
+        model("detector_ssd.json")
+    );
+    check_order(&element, 100, 1);
+}
+
+#[test]
+fn skipped_frames_keep_their_place_among_requests_in_flight() {
+    let element = format!(
+        "gvadetect nireq=3 inference-interval=3 model={} model-proc={} ie-config=INFERENCE_PRECISION_HINT=f32",
+        model("detector_ssd.xml"),
+        model("detector_ssd.json")
+    );
+    check_order(&element, 50, 3);
+}
+
+#[test]
+fn stopping_with_frames_in_flight_does_not_hang_and_restarts() {
+    use gst::prelude::*;
+    common::init();
+    let pipeline = gst::parse::launch(&format!(
+        "videotestsrc ! video/x-raw,format=BGR,width=64,height=64 \
+         ! gvadetect nireq=4 model={} ! fakesink name=sink",
+        model("detector_ssd.xml")
+    ))
+    .expect("a pipeline");
+    for _ in 0..2 {
+        pipeline.set_state(gst::State::Playing).expect("plays");
+        let (result, _, _) = pipeline.state(gst::ClockTime::from_seconds(10));
+        result.expect("reaches PLAYING");
+        std::thread::sleep(std::time::Duration::from_millis(100));
+        pipeline.set_state(gst::State::Null).expect("stops");
+    }
+    let bus = pipeline.bus().expect("a bus");
+    assert!(
+        bus.pop_filtered(&[gst::MessageType::Error]).is_none(),
+        "no error"
+    );
+}
+
+#[test]
+fn frames_flow_again_after_a_flushing_seek() {
+    use gst::prelude::*;
+    common::init();
+    let pipeline = gst::parse::launch(&format!(
+        "videotestsrc ! video/x-raw,format=BGR,width=64,height=64,framerate=30/1 \
+         ! gvadetect nireq=4 model={} ! appsink name=sink sync=false max-buffers=4",
+        model("detector_ssd.xml")
+    ))
+    .expect("a pipeline")
+    .downcast::<gst::Pipeline>()
+    .expect("a pipeline");
+    let sink = pipeline
+        .by_name("sink")
+        .and_downcast::<gst_app::AppSink>()
+        .expect("appsink");
+    pipeline.set_state(gst::State::Playing).expect("plays");
+    let timeout = gst::ClockTime::from_seconds(10);
+    for _ in 0..10 {
+        sink.try_pull_sample(timeout)
+            .expect("frames before the seek");
+    }
+    pipeline
+        .seek_simple(gst::SeekFlags::FLUSH, gst::ClockTime::ZERO)
+        .expect("seeks");
+    let mut after = Vec::new();
+    for _ in 0..10 {
+        let sample = sink
+            .try_pull_sample(timeout)
+            .expect("frames after the seek");
+        after.push(sample.buffer().and_then(|b| b.pts()).expect("pts"));
+    }
+    pipeline.set_state(gst::State::Null).expect("stops");
+    let mut sorted = after.clone();
+    sorted.sort();
+    assert_eq!(after, sorted, "in order after the seek");
+    let bus = pipeline.bus().expect("a bus");
+    assert!(
+        bus.pop_filtered(&[gst::MessageType::Error]).is_none(),
+        "no error"
+    );
+}

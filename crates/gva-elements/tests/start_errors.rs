@@ -1,0 +1,116 @@
+//! Bad settings fail at start with an error that names the cause.
+
+mod common;
+
+use common::{frame, model, run};
+
+fn start_error(element: &str) -> String {
+    run(element, 64, 64, &[frame(64, 64, (0, 0, 8, 8), [0, 0, 255])])
+        .expect_err("the pipeline must fail")
+}
+
+#[test]
+fn no_model_property() {
+    let e = start_error("gvadetect");
+    assert!(e.contains("no model: set the 'model' property"), "{e}");
+}
+
+#[test]
+fn missing_model_file() {
+    let e = start_error("gvainference model=/nonexistent/model.xml");
+    assert!(
+        e.contains("model file '/nonexistent/model.xml' does not exist"),
+        "{e}"
+    );
+}
+
+#[test]
+fn model_proc_not_json() {
+    let dir = std::env::temp_dir().join(format!("gva-elements-bad-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("a temp dir");
+    let path = dir.join("not_json.json");
+    std::fs::write(&path, "this is { not json").expect("written");
+    let e = start_error(&format!(
+        "gvadetect model={} model-proc={}",
+        model("detector_ssd.xml"),
+        path.display()
+    ));
+    assert!(e.contains("not valid JSON"), "{e}");
+    assert!(e.contains("not_json.json"), "{e}");
+}
+
+#[test]
+fn model_proc_unknown_converter() {
+    let dir = std::env::temp_dir().join(format!("gva-elements-conv-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("a temp dir");
+    let path = dir.join("unknown_converter.json");
+    std::fs::write(
+        &path,
+        r#"{"json_schema_version": "2.2.0", "input_preproc": [],
+            "output_postproc": [{"layer_name": "detection_out", "converter": "no_such_converter"}]}"#,
+    )
+    .expect("written");
+    let e = start_error(&format!(
+        "gvadetect model={} model-proc={}",
+        model("detector_ssd.xml"),
+        path.display()
+    ));
+    assert!(e.contains("no_such_converter"), "{e}");
+}
+
+#[test]
+fn unknown_device() {
+    let e = start_error(&format!(
+        "gvadetect model={} device=NO_SUCH_DEVICE",
+        model("detector_ssd.xml")
+    ));
+    assert!(
+        e.contains("device 'NO_SUCH_DEVICE' is not available"),
+        "{e}"
+    );
+}
+
+#[test]
+fn labels_count_not_matching() {
+    let e = start_error(&format!(
+        "gvadetect model={} model-proc={} labels=a,b",
+        model("detector_yolov8.xml"),
+        model("detector_yolov8.json")
+    ));
+    assert!(
+        e.contains("2 labels do not match the 3 classes of output 'output0'"),
+        "{e}"
+    );
+}
+
+#[test]
+fn region_converter_refused_by_gvainference() {
+    let e = start_error(&format!(
+        "gvainference model={} model-proc={}",
+        model("detector_ssd.xml"),
+        model("detector_ssd.json")
+    ));
+    assert!(e.contains("converter 'detection_output' of output 'detection_out' is not supported by gvainference"), "{e}");
+}
+
+#[test]
+fn classifier_labels_count_not_matching() {
+    let e = start_error(&format!(
+        "gvaclassify model={} model-proc={} labels=a,b inference-region=full-frame",
+        model("classifier.xml"),
+        model("classifier.json")
+    ));
+    assert!(
+        e.contains("2 labels do not match the 3 classes of output 'prob'"),
+        "{e}"
+    );
+}
+
+#[test]
+fn missing_labels_file() {
+    let e = start_error(&format!(
+        "gvadetect model={} labels-file=/nonexistent/labels.txt",
+        model("detector_ssd.xml")
+    ));
+    assert!(e.contains("labels-file '/nonexistent/labels.txt'"), "{e}");
+}
