@@ -7,8 +7,11 @@
 //! They share [`base_inference`]: DL Streamer's common properties, model loading, and
 //! inference — full-frame through `nireq` asynchronous requests (0 = auto = 2) whose frames
 //! leave in the order they came, region inference synchronously on the streaming thread.
-//! Not here yet: the helper elements (SPEC.md §6), batching, `reclassify-interval`, frame
-//! formats other than BGR, and `gvadetect` / `gvainference` on regions.
+//! Frames: BGR, BGRx, BGRA, RGB, RGBx, RGBA, NV12 and I420 (the compiled model converts them,
+//! with the model-proc's `input_preproc`); `roi-list` classification takes packed RGB-family
+//! frames only (its crops are made in Rust).
+//! Not here yet: the helper elements (SPEC.md §6), batching, `reclassify-interval`, and
+//! `gvadetect` / `gvainference` on regions.
 
 pub mod base_inference;
 pub mod gvaclassify;

@@ -20,11 +20,21 @@ pub fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
-/// `video/x-raw,format=BGR` sink and src templates (any size: the model resizes).
+/// `video/x-raw,format={BGR,BGRx,BGRA,RGB,RGBx,RGBA,NV12,I420}` sink and src templates (any
+/// size: the model converts and resizes). gvaclassify's `roi-list` refuses NV12/I420 at caps.
 pub fn pad_templates() -> &'static [gst::PadTemplate] {
     static TEMPLATES: LazyLock<Vec<gst::PadTemplate>> = LazyLock::new(|| {
         let caps = gst_video::VideoCapsBuilder::new()
-            .format(gst_video::VideoFormat::Bgr)
+            .format_list([
+                gst_video::VideoFormat::Bgr,
+                gst_video::VideoFormat::Bgrx,
+                gst_video::VideoFormat::Bgra,
+                gst_video::VideoFormat::Rgb,
+                gst_video::VideoFormat::Rgbx,
+                gst_video::VideoFormat::Rgba,
+                gst_video::VideoFormat::Nv12,
+                gst_video::VideoFormat::I420,
+            ])
             .build();
         [gst::PadDirection::Src, gst::PadDirection::Sink]
             .into_iter()
@@ -99,7 +109,7 @@ fn with_engine<R>(state: &Mutex<Option<Running>>, f: impl FnOnce(&mut Running) -
     Some(result)
 }
 
-/// Compiles the model for the negotiated frame size.
+/// Compiles the model for the negotiated frame format and size.
 pub fn set_caps(
     element: &impl IsA<gst::Element>,
     state: &Mutex<Option<Running>>,

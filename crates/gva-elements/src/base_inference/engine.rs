@@ -9,8 +9,9 @@ use gva_infer::converters::{
     Blob, ClassificationResult, Converter, ConverterSettings, OutputConverter, RawTensor,
 };
 use gva_infer::model::{CompiledModel, FrameInput, InputData, Port, parse_config};
-use gva_infer::model_proc::ModelProc;
+use gva_infer::model_proc::{ModelProc, PreprocParams};
 use gva_infer::pool::Pool;
+use gva_infer::preprocess::{FrameFormat, Preprocess};
 use gva_meta::{NewRegion, Rect, Tensor, VideoFrame};
 
 use super::{InferenceRegion, Settings};
@@ -63,9 +64,11 @@ pub struct Engine {
     regions: Option<Vec<String>>,
     /// The model's input width and height.
     input_size: (usize, usize),
-    compiled: Option<((usize, usize), CompiledModel)>,
+    compiled: Option<((FrameFormat, usize, usize), CompiledModel)>,
     /// The negotiated frames.
     info: Option<gst_video::VideoInfo>,
+    /// The model-proc's `input_preproc` params of the image input, when a model-proc is set.
+    preproc: Option<PreprocParams>,
 }
 
 impl Engine {
@@ -184,12 +187,37 @@ impl Engine {
             input_size: (input_width, input_height),
             compiled: None,
             info: None,
+            preproc: model_proc.as_ref().map(|m| {
+                m.image_input()
+                    .map(|i| i.params.clone())
+                    .unwrap_or_default()
+            }),
         })
     }
 
-    /// Takes the negotiated frames and compiles the model for their size (once per size); for
-    /// regions, for crops already resized to the model's input size.
+    /// Takes the negotiated frames and compiles the model for their format and size (once per
+    /// format and size); for regions, for crops already resized to the model's input size.
+    /// Region inference (`roi-list`) crops in Rust and takes only packed RGB-family frames.
     pub fn prepare(&mut self, info: &gst_video::VideoInfo) -> Result<(), String> {
+        let format = frame_format(info.format())
+            .ok_or_else(|| format!("unsupported video format {}", info.format().to_str()))?;
+        if self.regions.is_some() && matches!(format, FrameFormat::Nv12 | FrameFormat::I420) {
+            return Err(format!(
+                "inference-region=roi-list needs packed RGB-family frames (BGR, BGRx, BGRA, RGB, \
+                 RGBx, RGBA), not {}: convert the frames first (e.g. videoconvert)",
+                info.format().to_str()
+            ));
+        }
+        if matches!(format, FrameFormat::Nv12 | FrameFormat::I420)
+            && (!info.width().is_multiple_of(2) || !info.height().is_multiple_of(2))
+        {
+            return Err(format!(
+                "{} frames need an even width and height, not {}x{}",
+                info.format().to_str(),
+                info.width(),
+                info.height()
+            ));
+        }
         self.info = Some(info.clone());
         let (width, height) = if self.regions.is_some() {
             self.input_size
@@ -199,19 +227,29 @@ impl Engine {
         if self
             .compiled
             .as_ref()
-            .is_some_and(|(size, _)| *size == (width, height))
+            .is_some_and(|(key, _)| *key == (format, width, height))
         {
             return Ok(());
         }
         // Frames in flight finish with the old model first.
         self.pool = None;
-        let mut model = CompiledModel::load(
-            &self.model_path,
-            &self.device,
-            &self.config,
-            Some(FrameInput::bgr(width, height)),
-        )
-        .map_err(|e| e.to_string())?;
+        let loaded = match (&self.preproc, format) {
+            // Without a model-proc, BGR frames keep the plain BGR pre-processing.
+            (None, FrameFormat::Bgr) => CompiledModel::load(
+                &self.model_path,
+                &self.device,
+                &self.config,
+                Some(FrameInput::bgr(width, height)),
+            ),
+            (params, _) => {
+                let mut pre = Preprocess::new(format, width, height);
+                if let Some(params) = params {
+                    pre = pre.with_params(params);
+                }
+                CompiledModel::load_with(&self.model_path, &self.device, &self.config, pre)
+            }
+        };
+        let mut model = loaded.map_err(|e| e.to_string())?;
         if self.regions.is_none() {
             let (results, sink, info) = (self.results.clone(), self.sink.clone(), info.clone());
             let deliver = move |mut buffer: gst::Buffer, outputs: Result<Vec<_>, _>| {
@@ -226,7 +264,7 @@ impl Engine {
             let pool = Pool::new(&mut model, self.nireq, deliver).map_err(|e| e.to_string())?;
             self.pool = Some(pool);
         }
-        self.compiled = Some(((width, height), model));
+        self.compiled = Some(((format, width, height), model));
         Ok(())
     }
 
@@ -251,7 +289,7 @@ impl Engine {
         let pixels = {
             let frame = gst_video::VideoFrameRef::from_buffer_ref_readable(buffer.as_ref(), info)
                 .map_err(|_| "cannot map the frame for reading".to_owned())?;
-            packed_bgr(&frame)?
+            packed(&frame)?
         };
         pool.submit(InputData::U8(&pixels), buffer)
             .map_err(|e| e.to_string())?;
@@ -286,7 +324,7 @@ impl Engine {
                 .ok_or("no caps negotiated before the first frame")?;
             let frame = gst_video::VideoFrameRef::from_buffer_ref_readable(buffer, info)
                 .map_err(|_| "cannot map the frame for reading".to_owned())?;
-            let pixels = packed_bgr(&frame)?;
+            let pixels = packed(&frame)?;
             model
                 .infer(InputData::U8(&pixels))
                 .map_err(|e| e.to_string())?
@@ -322,10 +360,11 @@ impl Engine {
                 .ok_or("no caps negotiated before the first frame")?;
             let frame = gst_video::VideoFrameRef::from_buffer_ref_readable(buffer, info)
                 .map_err(|_| "cannot map the frame for reading".to_owned())?;
-            let pixels = packed_bgr(&frame)?;
+            let pixels = packed(&frame)?;
             let size = (frame.width() as usize, frame.height() as usize);
+            let bpp = pixels.len() / (size.0 * size.1).max(1);
             for (id, rect) in rois {
-                if let Some(crop) = crop_resized(&pixels, size, rect, input_size) {
+                if let Some(crop) = crop_resized(&pixels, size, bpp, rect, input_size) {
                     let outputs = model
                         .infer(InputData::U8(&crop))
                         .map_err(|e| e.to_string())?;
@@ -509,46 +548,83 @@ fn add_regions(
     Ok(())
 }
 
-/// The frame's BGR pixels without row padding (what the compiled model takes).
-fn packed_bgr(frame: &gst_video::VideoFrameRef<&gst::BufferRef>) -> Result<Vec<u8>, String> {
-    let width = frame.width() as usize * 3;
-    let height = frame.height() as usize;
-    let stride = usize::try_from(frame.plane_stride()[0]).map_err(|_| "negative stride")?;
-    let data = frame
-        .plane_data(0)
-        .map_err(|_| "cannot read the frame's pixels".to_owned())?;
-    let mut out = Vec::with_capacity(width * height);
-    for row in 0..height {
-        let start = row * stride;
-        let line = data
-            .get(start..start + width)
-            .ok_or("the frame is smaller than its caps say")?;
-        out.extend_from_slice(line);
+/// The compiled-model frame format of a negotiated video format.
+fn frame_format(format: gst_video::VideoFormat) -> Option<FrameFormat> {
+    use gst_video::VideoFormat as V;
+    Some(match format {
+        V::Bgr => FrameFormat::Bgr,
+        V::Bgrx => FrameFormat::Bgrx,
+        V::Bgra => FrameFormat::Bgra,
+        V::Rgb => FrameFormat::Rgb,
+        V::Rgbx => FrameFormat::Rgbx,
+        V::Rgba => FrameFormat::Rgba,
+        V::Nv12 => FrameFormat::Nv12,
+        V::I420 => FrameFormat::I420,
+        _ => return None,
+    })
+}
+
+/// The frame's pixels without row padding, plane after plane (what the compiled model takes):
+/// packed formats one plane, NV12 the Y then the UV rows, I420 the Y, U then V rows; each
+/// plane is read from its own stride and offset.
+fn packed(frame: &gst_video::VideoFrameRef<&gst::BufferRef>) -> Result<Vec<u8>, String> {
+    let finfo = frame.format_info();
+    let mut out = Vec::new();
+    for plane in 0..frame.n_planes() {
+        let component = plane_component(&finfo, plane);
+        let width = frame.comp_width(component) as usize;
+        let height = frame.comp_height(component) as usize;
+        // Bytes per row: pixels x the pixel stride of the plane's first component.
+        let pixel = usize::try_from(finfo.pixel_stride()[component as usize])
+            .map_err(|_| "bad pixel stride")?;
+        let row_bytes = width * pixel;
+        let stride =
+            usize::try_from(frame.plane_stride()[plane as usize]).map_err(|_| "negative stride")?;
+        let data = frame
+            .plane_data(plane)
+            .map_err(|_| "cannot read the frame's pixels".to_owned())?;
+        out.reserve(row_bytes * height);
+        for row in 0..height {
+            let start = row * stride;
+            let line = data
+                .get(start..start + row_bytes)
+                .ok_or("the frame is smaller than its caps say")?;
+            out.extend_from_slice(line);
+        }
     }
     Ok(out)
 }
 
-/// The pixels of `rect` in the packed BGR frame of `size`, resized (nearest pixel centre) to
-/// `to`; `None` for an empty region.
+/// The first component stored in `plane`.
+fn plane_component(finfo: &gst_video::VideoFormatInfo, plane: u32) -> u32 {
+    (0..finfo.n_components())
+        .find(|&c| finfo.plane()[c as usize] == plane)
+        .unwrap_or(0)
+}
+
+/// The pixels of `rect` in the packed frame of `size` with `bpp` bytes per pixel (any channel
+/// order: pixels are copied whole), resized (nearest pixel centre) to `to`; `None` for an
+/// empty region.
 fn crop_resized(
     pixels: &[u8],
     size: (usize, usize),
+    bpp: usize,
     rect: Rect<u32>,
     to: (usize, usize),
 ) -> Option<Vec<u8>> {
     let (x, y) = (rect.x as usize, rect.y as usize);
     let w = (rect.w as usize).min(size.0.saturating_sub(x));
     let h = (rect.h as usize).min(size.1.saturating_sub(y));
-    if w == 0 || h == 0 || to.0 == 0 || to.1 == 0 {
+    if w == 0 || h == 0 || to.0 == 0 || to.1 == 0 || bpp == 0 {
         return None;
     }
-    let mut out = Vec::with_capacity(to.0 * to.1 * 3);
+    let mut out = Vec::with_capacity(to.0 * to.1 * bpp);
     for row in 0..to.1 {
         let sy = y + (2 * row + 1) * h / (2 * to.1);
         for col in 0..to.0 {
             let sx = x + (2 * col + 1) * w / (2 * to.0);
-            let at = (sy * size.0 + sx) * 3;
-            out.extend_from_slice(pixels.get(at..at + 3)?);
+            let at = (sy * size.0 + sx) * bpp;
+            out.extend_from_slice(pixels.get(at..at + bpp)?);
         }
     }
     Some(out)

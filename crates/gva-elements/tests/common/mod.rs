@@ -63,9 +63,21 @@ pub fn run(
     height: usize,
     frames: &[Vec<u8>],
 ) -> Result<Vec<gst::Buffer>, String> {
+    run_format("BGR", element, width, height, frames)
+}
+
+/// Runs `appsrc ! <element> ! appsink` on `frames` of `width` x `height` whose caps say
+/// `format` (e.g. `RGBx`; `element` may start with `videoconvert ! …`).
+pub fn run_format(
+    format: &str,
+    element: &str,
+    width: usize,
+    height: usize,
+    frames: &[Vec<u8>],
+) -> Result<Vec<gst::Buffer>, String> {
     init();
     let pipeline = gst::parse::launch(&format!(
-        "appsrc name=src format=time caps=video/x-raw,format=BGR,width={width},height={height},framerate=30/1 \
+        "appsrc name=src format=time caps=video/x-raw,format={format},width={width},height={height},framerate=30/1 \
          ! {element} ! appsink name=sink sync=false"
     ))
     .map_err(|e| e.to_string())?
@@ -118,4 +130,21 @@ pub fn info(width: u32, height: u32) -> gst_video::VideoInfo {
     gst_video::VideoInfo::builder(gst_video::VideoFormat::Bgr, width, height)
         .build()
         .expect("video info")
+}
+
+/// Packed BGR pixels rewritten in the packed `format` (BGR, BGRx, BGRA, RGB, RGBx, RGBA); the
+/// fourth byte is 255.
+pub fn packed_as(bgr: &[u8], format: &str) -> Vec<u8> {
+    bgr.chunks_exact(3)
+        .flat_map(|p| {
+            let [b, g, r] = [p[0], p[1], p[2]];
+            match format {
+                "BGR" => vec![b, g, r],
+                "RGB" => vec![r, g, b],
+                "BGRx" | "BGRA" => vec![b, g, r, 255],
+                "RGBx" | "RGBA" => vec![r, g, b, 255],
+                _ => panic!("not a packed format: {format}"),
+            }
+        })
+        .collect()
 }
