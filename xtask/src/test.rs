@@ -36,18 +36,7 @@ pub fn run_tests(p: &Project, cargo_args: &[String]) -> Result<()> {
     })?;
 
     step("python tests (pytest)", || {
-        exec(&mut pytest(&[
-            "tests/python",
-            "--ignore",
-            "tests/python/test_models.py",
-        ]))
-    })?;
-
-    // OpenVINO's Python API gets its own process: in a process where the GStreamer suites ran
-    // first it aborts (LLVM libunwind's _Unwind_Resume on an internal C++ exception) — an open
-    // finding for the inference work, see the closing note of the session that added this.
-    step("python tests of the generated models (own process)", || {
-        exec(&mut pytest(&["tests/python/test_models.py"]))
+        exec(&mut pytest(&["tests/python"]))
     })?;
 
     // The `.pyi` stubs shipped in the wheel, checked against the installed module (SPEC §7.5).
