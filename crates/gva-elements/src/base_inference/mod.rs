@@ -3,9 +3,12 @@
 //! ([`Engine`]), and the BaseTransform steps the elements take ([`element`]).
 
 pub mod element;
+#[macro_use]
+mod element_impl;
 mod engine;
 mod settings;
 
 pub use element::{Running, drain_before, generate_output, lock, pad_templates, set_caps, start};
+pub(crate) use element_impl::inference_element;
 pub use engine::{Engine, Kind};
 pub use settings::{InferenceRegion, Settings};
