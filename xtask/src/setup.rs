@@ -8,18 +8,23 @@ use std::process::Command;
 use crate::project::{Project, Result, exec, output, step};
 
 /// Debian packages: GStreamer's development files and plugins, its tools, and PyGObject with
-/// GStreamer's Python overrides (shared into the virtualenv, see `link_pygobject`).
+/// GStreamer's Python overrides (shared into the virtualenv, see `link_pygobject`), the libav
+/// plugin (H.264 decoding for the demo's video) and the Mosquitto MQTT broker and clients
+/// (`gvametapublish method=mqtt` tests).
 pub const APT_PACKAGES: &[&str] = &[
     "pkg-config",
     "libgstreamer1.0-dev",
     "libgstreamer-plugins-base1.0-dev",
     "gstreamer1.0-plugins-base",
     "gstreamer1.0-plugins-good",
+    "gstreamer1.0-libav",
     "gstreamer1.0-tools",
     "gir1.2-gstreamer-1.0",
     "gir1.2-gst-plugins-base-1.0",
     "python3-gi",
     "python3-gst-1.0",
+    "mosquitto",
+    "mosquitto-clients",
 ];
 
 /// Where Debian's PyGObject lives; its binary module is built for CPython 3.11.

@@ -16,13 +16,21 @@
 pub mod base_inference;
 pub mod gvaclassify;
 pub mod gvadetect;
+pub mod gvafpscounter;
 pub mod gvainference;
+pub mod gvametaconvert;
+pub mod gvametapublish;
+pub mod gvawatermark;
 
 fn plugin_init(plugin: &gst::Plugin) -> Result<(), gst::glib::BoolError> {
     gva_meta::register().map_err(|e| gst::glib::bool_error!("GVA metadata: {}", e))?;
     gvainference::register(plugin)?;
     gvadetect::register(plugin)?;
-    gvaclassify::register(plugin)
+    gvaclassify::register(plugin)?;
+    gvametaconvert::register(plugin)?;
+    gvametapublish::register(plugin)?;
+    gvawatermark::register(plugin)?;
+    gvafpscounter::register(plugin)
 }
 
 gst::plugin_define!(

@@ -1,0 +1,6 @@
+//! `gvawatermark` (being written; see SPEC.md §6).
+
+/// Registers `gvawatermark` with `plugin` (nothing yet).
+pub fn register(_plugin: &gst::Plugin) -> Result<(), gst::glib::BoolError> {
+    Ok(())
+}
