@@ -50,6 +50,19 @@ classifier (``image`` [1,3,32,32] -> ``prob`` [1,3], converter label, method max
   the dominant colour: labels ["blue", "green", "red"]. A pure red frame gives [0, 0, 1.0];
   BGR (30, 60, 90) gives [1/6, 1/3, 1/2]. Batch N: ``[N,3]``.
 
+detector_boxes (``image`` [1,3,64,64] -> ``boxes`` [1,64,5], ``labels`` [1,64], converter
+  boxes_labels): per cell (index order, not sorted), ``boxes`` = the cell's box in input pixels
+  ``[8*col, 8*row, 8*col+8, 8*row+8, confidence]`` and ``labels`` = ``label`` (f32). The same red
+  block gives boxes[29] = [40, 24, 48, 32, 1.0], labels[29] = 2, and confidence 0 elsewhere.
+  Batch N: ``[N,64,5]`` and ``[N,64]``.
+
+detector_bench (``image`` [1,3,256,256] -> ``detection_out`` [1,1,64,7], converter
+  detection_output): for throughput benchmarks, not for exact tests. Four 3x3 convolutions
+  (3->32->64->128 channels with stride 2, then 128->128; about 0.3 G multiply-adds, in the range
+  of a small real detector) with fixed pseudo-random weights, an 8x8 average pool and a 1x1
+  convolution to one logit per cell: row = ``[0, 0, sigmoid(logit), cell box]`` per cell, in
+  cell order.
+
 multi_output (``image`` [1,3,16,32], i.e. H=16, W=32, not square -> two outputs,
   converter raw_data_copy):
   ``mean_bgr`` [1,3] = per-channel mean over the frame (B, G, R), ``max_value`` [1,1] = the
@@ -217,6 +230,47 @@ def detector_yolov8() -> ov.Model:
     return ov.Model([out.output(0)], [image], "detector_yolov8")
 
 
+def detector_boxes() -> ov.Model:
+    image = image_input(DET_SIZE, DET_SIZE)
+    label, confidence = cell_features(image)  # [B,1,CELLS]
+    zero = ops.multiply(confidence, const(0.0))  # [B,1,CELLS]: broadcasts constants to batch B
+    pixels = cell_boxes()[0] * DET_SIZE  # [CELLS,4] x_min, y_min, x_max, y_max
+    corners = ops.add(const(pixels.T[None]), zero)  # [B,4,CELLS]
+    rows = ops.transpose(
+        ops.concat([corners, confidence], axis=1), const([0, 2, 1], np.int64)
+    )  # [B,CELLS,5]
+    boxes = named(rows, "boxes")
+    labels = named(ops.squeeze(label, const([1], np.int64)), "labels")  # [B,CELLS]
+    return ov.Model([boxes.output(0), labels.output(0)], [image], "detector_boxes")
+
+
+def detector_bench() -> ov.Model:
+    size = 256
+    image = image_input(size, size)
+    rng = np.random.default_rng(7)
+    x: ov.Node = ops.multiply(image, const(1.0 / 255.0))
+    for cin, cout, stride in ((3, 32, 2), (32, 64, 2), (64, 128, 2), (128, 128, 1)):
+        weights = rng.standard_normal((cout, cin, 3, 3)).astype(F32) / np.sqrt(9 * cin)
+        x = ops.convolution(x, const(weights), [stride] * 2, [1, 1], [1, 1], [1, 1])
+        x = ops.relu(x)
+    pool = size // 8 // GRID  # 32x32 features -> 8x8 cells
+    x = ops.avg_pool(x, [pool, pool], [0, 0], [0, 0], [pool, pool], exclude_pad=True)
+    head = rng.standard_normal((1, 128, 1, 1)).astype(F32) / np.sqrt(128)
+    logit = ops.convolution(x, const(head), [1, 1], [0, 0], [0, 0], [1, 1])  # [B,1,8,8]
+    confidence = ops.reshape(
+        ops.sigmoid(logit), const([0, CELLS, 1], np.int64), special_zero=True
+    )  # [B,CELLS,1]
+    zero = ops.multiply(confidence, const(0.0))
+    rows = ops.concat(
+        [zero, zero, confidence, ops.add(const(cell_boxes()[0][None]), zero)], axis=2
+    )  # [B,CELLS,7]
+    out = named(
+        ops.reshape(rows, const([1, 1, -1, 7], np.int64), special_zero=False),
+        "detection_out",
+    )
+    return ov.Model([out.output(0)], [image], "detector_bench")
+
+
 def classifier() -> ov.Model:
     image = image_input(CLS_SIZE, CLS_SIZE)
     mean = ops.reduce_mean(image, const([2, 3], np.int64))  # [B,3]
@@ -261,6 +315,20 @@ MODELS = {
     "detector_yolov8": (
         detector_yolov8,
         [{"layer_name": "output0", "converter": "yolo_v8", "labels": LABELS}],
+    ),
+    "detector_boxes": (
+        detector_boxes,
+        [
+            {
+                "layer_names": ["boxes", "labels"],
+                "converter": "boxes_labels",
+                "labels": LABELS,
+            }
+        ],
+    ),
+    "detector_bench": (
+        detector_bench,
+        [{"layer_name": "detection_out", "converter": "detection_output"}],
     ),
     "classifier": (
         classifier,

@@ -364,6 +364,25 @@ impl Request {
         Ok(())
     }
 
+    /// Fills a u8 input in place: `fill` gets the request's whole input tensor (the size of
+    /// the compiled input shape) and writes the frame into it, without an intermediate copy.
+    pub fn fill_u8_with(
+        &mut self,
+        fill: impl FnOnce(&mut [u8]) -> Result<(), ModelError>,
+    ) -> Result<(), ModelError> {
+        let ty = self
+            .input
+            .get_element_type()
+            .map_err(self.ov("reading the input"))?;
+        if ty != ElementType::U8 {
+            return Err(ModelError::Config(format!(
+                "the compiled input takes {ty:?} values, not u8 frames"
+            )));
+        }
+        let ov = self.ov("filling the input");
+        fill(self.input.get_raw_data_mut().map_err(ov)?)
+    }
+
     /// Starts inference without waiting.
     pub fn start(&mut self) -> Result<(), ModelError> {
         let ov = self.ov("starting inference");
@@ -443,7 +462,13 @@ fn with_frame_input(
     tensor_info.set_from(&template)?;
     tensor_info.set_layout(Layout::new("NHWC")?)?;
     let mut steps = input.get_steps()?;
-    steps.resize(ResizeAlgorithm::Linear)?;
+    // Frames already of the model's size (NCHW) skip the resize: an identity interpolation
+    // still costs.
+    let dims = model.get_input_by_index(0)?.get_shape()?.get_dimensions().to_vec();
+    if !matches!(dims.as_slice(), [_, _, h, w] if *h == frame.height as i64 && *w == frame.width as i64)
+    {
+        steps.resize(ResizeAlgorithm::Linear)?;
+    }
     steps.convert_element_type(ElementType::F32)?;
     let mut model_info = input.get_model_info()?;
     model_info.set_layout(Layout::new("NCHW")?)?;

@@ -104,12 +104,30 @@ impl<T: Send + 'static> Pool<T> {
     /// Starts inference on `input`; its result reaches `deliver` with `tag`, in submission
     /// order. A bad input is an error here and nothing is submitted.
     pub fn submit(&self, input: InputData<'_>, tag: T) -> Result<(), ModelError> {
+        self.submit_filled(tag, |request| request.fill(input))
+    }
+
+    /// Like [`Pool::submit`] for u8 inputs, but `fill` writes the input straight into the
+    /// request's tensor (no intermediate buffer).
+    pub fn submit_with(
+        &self,
+        tag: T,
+        fill: impl FnOnce(&mut [u8]) -> Result<(), ModelError>,
+    ) -> Result<(), ModelError> {
+        self.submit_filled(tag, |request| request.fill_u8_with(fill))
+    }
+
+    fn submit_filled(
+        &self,
+        tag: T,
+        fill: impl FnOnce(&mut Request) -> Result<(), ModelError>,
+    ) -> Result<(), ModelError> {
         let mut request = {
             let free = self.free.lock().unwrap_or_else(|p| p.into_inner());
             free.recv()
                 .map_err(|_| ModelError::Config("the inference pool has stopped".into()))?
         };
-        if let Err(e) = request.fill(input) {
+        if let Err(e) = fill(&mut request) {
             // Never started: straight back to the free list.
             let _ = self
                 .free_tx

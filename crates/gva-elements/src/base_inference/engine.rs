@@ -8,7 +8,7 @@ use gst_video::prelude::*;
 use gva_infer::converters::{
     Blob, ClassificationResult, Converter, ConverterSettings, OutputConverter, RawTensor,
 };
-use gva_infer::model::{CompiledModel, FrameInput, InputData, Port, parse_config};
+use gva_infer::model::{CompiledModel, FrameInput, InputData, ModelError, Port, parse_config};
 use gva_infer::model_proc::{ModelProc, PreprocParams};
 use gva_infer::pool::Pool;
 use gva_infer::preprocess::{FrameFormat, Preprocess};
@@ -286,13 +286,16 @@ impl Engine {
             .info
             .as_ref()
             .ok_or("no caps negotiated before the first frame")?;
-        let pixels = {
-            let frame = gst_video::VideoFrameRef::from_buffer_ref_readable(buffer.as_ref(), info)
-                .map_err(|_| "cannot map the frame for reading".to_owned())?;
-            packed(&frame)?
+        // The pixels go straight from the mapped frame into the request's input tensor. The
+        // reading reference lives in the fill closure, which is gone before the request is
+        // handed to the completion thread: the delivered buffer is writable without a copy.
+        let reader = buffer.clone();
+        let fill = move |input: &mut [u8]| {
+            let frame = gst_video::VideoFrameRef::from_buffer_ref_readable(reader.as_ref(), info)
+                .map_err(|_| ModelError::Config("cannot map the frame for reading".into()))?;
+            pack_into(&frame, input).map_err(ModelError::Config)
         };
-        pool.submit(InputData::U8(&pixels), buffer)
-            .map_err(|e| e.to_string())?;
+        pool.submit_with(buffer, fill).map_err(|e| e.to_string())?;
         Ok(None)
     }
 
@@ -568,31 +571,64 @@ fn frame_format(format: gst_video::VideoFormat) -> Option<FrameFormat> {
 /// packed formats one plane, NV12 the Y then the UV rows, I420 the Y, U then V rows; each
 /// plane is read from its own stride and offset.
 fn packed(frame: &gst_video::VideoFrameRef<&gst::BufferRef>) -> Result<Vec<u8>, String> {
+    let mut out = vec![0; packed_size(frame)?];
+    pack_into(frame, &mut out)?;
+    Ok(out)
+}
+
+/// Bytes per row and rows of each plane of `frame` without padding.
+fn plane_rows(
+    frame: &gst_video::VideoFrameRef<&gst::BufferRef>,
+) -> Result<Vec<(usize, usize)>, String> {
     let finfo = frame.format_info();
-    let mut out = Vec::new();
-    for plane in 0..frame.n_planes() {
-        let component = plane_component(&finfo, plane);
-        let width = frame.comp_width(component) as usize;
-        let height = frame.comp_height(component) as usize;
-        // Bytes per row: pixels x the pixel stride of the plane's first component.
-        let pixel = usize::try_from(finfo.pixel_stride()[component as usize])
-            .map_err(|_| "bad pixel stride")?;
-        let row_bytes = width * pixel;
+    (0..frame.n_planes())
+        .map(|plane| {
+            let component = plane_component(&finfo, plane);
+            let width = frame.comp_width(component) as usize;
+            let height = frame.comp_height(component) as usize;
+            // Bytes per row: pixels x the pixel stride of the plane's first component.
+            let pixel = usize::try_from(finfo.pixel_stride()[component as usize])
+                .map_err(|_| "bad pixel stride".to_owned())?;
+            Ok((width * pixel, height))
+        })
+        .collect()
+}
+
+/// The size of [`packed`]'s result.
+fn packed_size(frame: &gst_video::VideoFrameRef<&gst::BufferRef>) -> Result<usize, String> {
+    Ok(plane_rows(frame)?.iter().map(|(row, rows)| row * rows).sum())
+}
+
+/// Writes [`packed`]'s result into `out`, which must have exactly its size.
+fn pack_into(
+    frame: &gst_video::VideoFrameRef<&gst::BufferRef>,
+    out: &mut [u8],
+) -> Result<(), String> {
+    let rows = plane_rows(frame)?;
+    let size: usize = rows.iter().map(|(row, rows)| row * rows).sum();
+    if size != out.len() {
+        return Err(format!(
+            "the frame has {size} bytes of pixels, the compiled model takes {}",
+            out.len()
+        ));
+    }
+    let mut at = 0;
+    for (plane, (row_bytes, height)) in rows.into_iter().enumerate() {
         let stride =
-            usize::try_from(frame.plane_stride()[plane as usize]).map_err(|_| "negative stride")?;
+            usize::try_from(frame.plane_stride()[plane]).map_err(|_| "negative stride")?;
         let data = frame
-            .plane_data(plane)
+            .plane_data(plane as u32)
             .map_err(|_| "cannot read the frame's pixels".to_owned())?;
-        out.reserve(row_bytes * height);
         for row in 0..height {
             let start = row * stride;
             let line = data
                 .get(start..start + row_bytes)
                 .ok_or("the frame is smaller than its caps say")?;
-            out.extend_from_slice(line);
+            out[at..at + row_bytes].copy_from_slice(line);
+            at += row_bytes;
         }
     }
-    Ok(out)
+    Ok(())
 }
 
 /// The first component stored in `plane`.
