@@ -30,10 +30,10 @@ from pathlib import Path
 # README, "OpenVINO in a Python process").
 ctypes.CDLL(ctypes.util.find_library("gcc_s"), mode=ctypes.RTLD_GLOBAL)
 
-import gi  # noqa: E402
+import gi
 
 gi.require_version("Gst", "1.0")
-from gi.repository import Gst  # noqa: E402
+from gi.repository import Gst
 
 ROOT = Path(__file__).resolve().parents[2]
 MODEL = ROOT / "target" / "models" / "detector_bench.xml"

@@ -31,7 +31,14 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 GENERATOR = ROOT / "xtask" / "models" / "make_models.py"
 MODELS = ROOT / "target" / "models"
-NAMES = ("detector_ssd", "detector_yolov8", "classifier", "multi_output")
+NAMES = (
+    "detector_ssd",
+    "detector_yolov8",
+    "detector_boxes",
+    "detector_bench",
+    "classifier",
+    "multi_output",
+)
 LABELS = ["blue", "green", "red"]
 
 BLUE, GREEN, RED = (255, 0, 0), (0, 255, 0), (0, 0, 255)  # BGR
@@ -194,6 +201,8 @@ def test_files_and_stamp(models: Path) -> None:
 SIGNATURES = {
     "detector_ssd": ([1, 3, 64, 64], {"detection_out": [1, 1, 64, 7]}),
     "detector_yolov8": ([1, 3, 64, 64], {"output0": [1, 7, 64]}),
+    "detector_boxes": ([1, 3, 64, 64], {"boxes": [1, 64, 5], "labels": [1, 64]}),
+    "detector_bench": ([1, 3, 256, 256], {"detection_out": [1, 1, 64, 7]}),
     "classifier": ([1, 3, 32, 32], {"prob": [1, 3]}),
     "multi_output": ([1, 3, 16, 32], {"mean_bgr": [1, 3], "max_value": [1, 1]}),
 }
@@ -215,6 +224,8 @@ def test_signature(models: Path, core: ov.Core, name: str) -> None:
 MODEL_PROC_CONVERTERS = {
     "detector_ssd": ["detection_output"],
     "detector_yolov8": ["yolo_v8"],
+    "detector_boxes": ["boxes_labels"],
+    "detector_bench": ["detection_output"],
     "classifier": ["label"],
     "multi_output": ["raw_data_copy", "raw_data_copy"],
 }
@@ -232,7 +243,8 @@ def test_model_proc(models: Path, core: ov.Core, name: str) -> None:
     post = proc["output_postproc"]
     assert [p["converter"] for p in post] == MODEL_PROC_CONVERTERS[name]
     outputs = {o.get_any_name(): list(o.get_shape()) for o in model.outputs}
-    assert sorted(p["layer_name"] for p in post) == sorted(outputs)
+    layers = [n for p in post for n in p.get("layer_names", [p.get("layer_name")])]
+    assert sorted(layers) == sorted(outputs)
     for p in post:
         if "labels" in p:
             assert p["labels"] == LABELS
@@ -433,6 +445,41 @@ def classify(compiled: dict[str, ov.CompiledModel], *frames: np.ndarray) -> np.n
 def label_of(prob: np.ndarray) -> str:
     """The `label` converter, method max."""
     return LABELS[int(np.argmax(prob))]
+
+
+def test_boxes_red_block_at_cell_3_5(compiled: dict[str, ov.CompiledModel]) -> None:
+    out = compiled["detector_boxes"](planar(block(blank(64, 64), 3, 5, RED)))
+    boxes, labels = out["boxes"][0], out["labels"][0]
+    assert boxes[29].tolist() == [40, 24, 48, 32, 1.0]
+    assert labels[29] == 2
+    assert np.count_nonzero(boxes[:, 4]) == 1
+
+
+def test_boxes_are_the_cells_in_pixels(compiled: dict[str, ov.CompiledModel]) -> None:
+    out = compiled["detector_boxes"](planar(blank(64, 64, GREEN)))
+    boxes, labels = out["boxes"][0], out["labels"][0]
+    for index in range(64):
+        row, col = divmod(index, 8)
+        assert boxes[index].tolist() == [
+            8 * col,
+            8 * row,
+            8 * col + 8,
+            8 * row + 8,
+            1.0,
+        ]
+    assert labels.tolist() == [1.0] * 64
+
+
+def test_bench_detector_runs_and_is_deterministic(
+    compiled: dict[str, ov.CompiledModel],
+) -> None:
+    frame = planar(blank(256, 256, (30, 60, 90)))
+    first = compiled["detector_bench"](frame)["detection_out"][0, 0]
+    again = compiled["detector_bench"](frame)["detection_out"][0, 0]
+    np.testing.assert_array_equal(first, again)
+    assert first[:, 0].tolist() == [0.0] * 64  # image_id
+    assert np.all((first[:, 2] > 0) & (first[:, 2] < 1))  # sigmoid confidences
+    assert first[9, 3:].tolist() == [1 / 8, 1 / 8, 2 / 8, 2 / 8]  # cell (1, 1)
 
 
 @pytest.mark.parametrize(

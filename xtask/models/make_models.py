@@ -233,7 +233,9 @@ def detector_yolov8() -> ov.Model:
 def detector_boxes() -> ov.Model:
     image = image_input(DET_SIZE, DET_SIZE)
     label, confidence = cell_features(image)  # [B,1,CELLS]
-    zero = ops.multiply(confidence, const(0.0))  # [B,1,CELLS]: broadcasts constants to batch B
+    zero = ops.multiply(
+        confidence, const(0.0)
+    )  # [B,1,CELLS]: broadcasts constants to batch B
     pixels = cell_boxes()[0] * DET_SIZE  # [CELLS,4] x_min, y_min, x_max, y_max
     corners = ops.add(const(pixels.T[None]), zero)  # [B,4,CELLS]
     rows = ops.transpose(

@@ -464,7 +464,11 @@ fn with_frame_input(
     let mut steps = input.get_steps()?;
     // Frames already of the model's size (NCHW) skip the resize: an identity interpolation
     // still costs.
-    let dims = model.get_input_by_index(0)?.get_shape()?.get_dimensions().to_vec();
+    let dims = model
+        .get_input_by_index(0)?
+        .get_shape()?
+        .get_dimensions()
+        .to_vec();
     if !matches!(dims.as_slice(), [_, _, h, w] if *h == frame.height as i64 && *w == frame.width as i64)
     {
         steps.resize(ResizeAlgorithm::Linear)?;

@@ -67,6 +67,8 @@ fn every_generated_model_proc_parses() {
         seen,
         [
             "classifier",
+            "detector_bench",
+            "detector_boxes",
             "detector_ssd",
             "detector_yolov8",
             "multi_output"

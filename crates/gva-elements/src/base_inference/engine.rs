@@ -291,8 +291,9 @@ impl Engine {
         // handed to the completion thread: the delivered buffer is writable without a copy.
         let reader = buffer.clone();
         let fill = move |input: &mut [u8]| {
-            let frame = gst_video::VideoFrameRef::from_buffer_ref_readable(reader.as_ref(), info)
-                .map_err(|_| ModelError::Config("cannot map the frame for reading".into()))?;
+            let frame =
+                gst_video::VideoFrameRef::from_buffer_ref_readable(reader.as_ref(), info)
+                    .map_err(|_| ModelError::Config("cannot map the frame for reading".into()))?;
             pack_into(&frame, input).map_err(ModelError::Config)
         };
         pool.submit_with(buffer, fill).map_err(|e| e.to_string())?;
@@ -596,7 +597,10 @@ fn plane_rows(
 
 /// The size of [`packed`]'s result.
 fn packed_size(frame: &gst_video::VideoFrameRef<&gst::BufferRef>) -> Result<usize, String> {
-    Ok(plane_rows(frame)?.iter().map(|(row, rows)| row * rows).sum())
+    Ok(plane_rows(frame)?
+        .iter()
+        .map(|(row, rows)| row * rows)
+        .sum())
 }
 
 /// Writes [`packed`]'s result into `out`, which must have exactly its size.
@@ -614,8 +618,7 @@ fn pack_into(
     }
     let mut at = 0;
     for (plane, (row_bytes, height)) in rows.into_iter().enumerate() {
-        let stride =
-            usize::try_from(frame.plane_stride()[plane]).map_err(|_| "negative stride")?;
+        let stride = usize::try_from(frame.plane_stride()[plane]).map_err(|_| "negative stride")?;
         let data = frame
             .plane_data(plane as u32)
             .map_err(|_| "cannot read the frame's pixels".to_owned())?;
