@@ -286,7 +286,7 @@ impl BaseTransformImpl for GvaMetaConvert {
         if let Err(problem) = &lock(&self.settings).parsed_tags {
             return Err(gst::error_msg!(
                 gst::LibraryError::Settings,
-                ["Invalid 'tags' property: {problem}"]
+                ("Invalid 'tags' property: {problem}")
             ));
         }
         *lock(&self.state) = Some(State::default());
