@@ -110,9 +110,139 @@ enum Pre {
 /// A model read from a file and compiled for a device.
 pub struct CompiledModel {
     path: String,
+    name: String,
     compiled: openvino::CompiledModel,
     inputs: Vec<Port>,
     outputs: Vec<Port>,
+}
+
+/// What a model file declares, read without compiling it: its name and its ports.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ModelInfo {
+    /// The model's friendly name (an IR's `<net name=...>`), else the file stem.
+    pub name: String,
+    /// The inputs, as the file declares them.
+    pub inputs: Vec<Port>,
+    /// The outputs.
+    pub outputs: Vec<Port>,
+}
+
+impl ModelInfo {
+    /// Reads the model at `path` and checks that OpenVINO has `device`, without compiling:
+    /// the errors of [`CompiledModel::load`] about the file and the device, at a fraction of
+    /// its cost.
+    pub fn read(path: impl AsRef<Path>, device: &str) -> Result<Self, ModelError> {
+        let read = Read::open(path.as_ref(), device)?;
+        let ov = read.ov("reading ports");
+        let ports = |inputs: bool| -> Result<Vec<Port>, openvino::InferenceError> {
+            let n = if inputs {
+                read.model.get_inputs_len()?
+            } else {
+                read.model.get_outputs_len()?
+            };
+            (0..n)
+                .map(|i| {
+                    let node = if inputs {
+                        read.model.get_input_by_index(i)?
+                    } else {
+                        read.model.get_output_by_index(i)?
+                    };
+                    Ok(Port {
+                        name: node.get_name().unwrap_or_default(),
+                        shape: node.get_shape()?.get_dimensions().to_vec(),
+                    })
+                })
+                .collect()
+        };
+        Ok(Self {
+            name: read.name(),
+            inputs: ports(true).map_err(&ov)?,
+            outputs: ports(false).map_err(&ov)?,
+        })
+    }
+}
+
+/// A model file read by OpenVINO for a device it has.
+struct Read {
+    core: Core,
+    model: openvino::Model,
+    shown: String,
+    stem: String,
+    device_type: DeviceType<'static>,
+}
+
+impl Read {
+    fn open(path: &Path, device: &str) -> Result<Self, ModelError> {
+        runtime::load()?;
+        let shown = path.display().to_string();
+        if !path.is_file() {
+            return Err(ModelError::File {
+                path: shown,
+                reason: "does not exist or is not a file".to_owned(),
+            });
+        }
+        let weights: PathBuf = if path.extension().is_some_and(|e| e == "xml") {
+            path.with_extension("bin")
+        } else {
+            PathBuf::new()
+        };
+        let mut core = Core::new().map_err(|e| ModelError::File {
+            path: shown.clone(),
+            reason: format!("could not be read: OpenVINO did not start ({e})"),
+        })?;
+        let ov = |what: &'static str| {
+            let shown = shown.clone();
+            move |source| ModelError::OpenVino {
+                what,
+                path: shown,
+                source,
+            }
+        };
+        let available = core.available_devices().map_err(ov("listing devices"))?;
+        let device_type: DeviceType<'static> = device.parse().unwrap_or(DeviceType::CPU);
+        let known = available.iter().any(|d| d.as_ref() == device)
+            || available.iter().any(|d| device.starts_with(d.as_ref()))
+            || ["AUTO", "MULTI", "HETERO", "BATCH"]
+                .iter()
+                .any(|v| device.starts_with(v));
+        if !known {
+            return Err(ModelError::Device {
+                device: device.to_owned(),
+                available: available
+                    .iter()
+                    .map(|d| d.as_ref().to_owned())
+                    .collect::<Vec<_>>()
+                    .join(", "),
+            });
+        }
+        let model = core
+            .read_model_from_file(&shown, &weights.to_string_lossy())
+            .map_err(ov("reading"))?;
+        let stem = path
+            .file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        Ok(Self {
+            core,
+            model,
+            shown,
+            stem,
+            device_type,
+        })
+    }
+
+    fn ov(&self, what: &'static str) -> impl Fn(openvino::InferenceError) -> ModelError + use<> {
+        let shown = self.shown.clone();
+        move |source| ModelError::OpenVino {
+            what,
+            path: shown.clone(),
+            source,
+        }
+    }
+
+    fn name(&self) -> String {
+        preprocess::friendly_name(&self.model).unwrap_or_else(|| self.stem.clone())
+    }
 }
 
 /// `ie-config` text (`KEY=VALUE,KEY=VALUE`) as pairs.
@@ -173,8 +303,13 @@ impl CompiledModel {
         config: &[(String, String)],
         pre: Option<Pre>,
     ) -> Result<Self, ModelError> {
-        runtime::load()?;
-        let shown = path.display().to_string();
+        let Read {
+            mut core,
+            mut model,
+            shown,
+            stem,
+            device_type,
+        } = Read::open(path, device)?;
         let ov = |what: &'static str| {
             let shown = shown.clone();
             move |source| ModelError::OpenVino {
@@ -183,41 +318,25 @@ impl CompiledModel {
                 source,
             }
         };
-        if !path.is_file() {
-            return Err(ModelError::File {
-                path: shown,
-                reason: "does not exist or is not a file".to_owned(),
-            });
+        let name = preprocess::friendly_name(&model).unwrap_or(stem);
+        if let Some(Pre::Full(p)) = &pre
+            && p.batch > 1
+        {
+            let mut dims = model
+                .get_input_by_index(0)
+                .and_then(|i| i.get_shape())
+                .map_err(ov("reading the input shape"))?
+                .get_dimensions()
+                .to_vec();
+            if let Some(n) = dims.first_mut() {
+                *n = p.batch as i64;
+            }
+            let shape = openvino::PartialShape::new_static(dims.len() as i64, &dims)
+                .map_err(ov("reshaping to the batch size"))?;
+            model
+                .reshape_single_input(&shape)
+                .map_err(ov("reshaping to the batch size"))?;
         }
-        let weights: PathBuf = if path.extension().is_some_and(|e| e == "xml") {
-            path.with_extension("bin")
-        } else {
-            PathBuf::new()
-        };
-        let mut core = Core::new().map_err(|e| ModelError::File {
-            path: shown.clone(),
-            reason: format!("could not be read: OpenVINO did not start ({e})"),
-        })?;
-        let available = core.available_devices().map_err(ov("listing devices"))?;
-        let device_type: DeviceType<'static> = device.parse().unwrap_or(DeviceType::CPU);
-        let known = available.iter().any(|d| d.as_ref() == device)
-            || available.iter().any(|d| device.starts_with(d.as_ref()))
-            || ["AUTO", "MULTI", "HETERO", "BATCH"]
-                .iter()
-                .any(|v| device.starts_with(v));
-        if !known {
-            return Err(ModelError::Device {
-                device: device.to_owned(),
-                available: available
-                    .iter()
-                    .map(|d| d.as_ref().to_owned())
-                    .collect::<Vec<_>>()
-                    .join(", "),
-            });
-        }
-        let model = core
-            .read_model_from_file(&shown, &weights.to_string_lossy())
-            .map_err(ov("reading"))?;
         let model = match pre {
             Some(Pre::Frame(f)) => {
                 with_frame_input(&model, f).map_err(ov("building pre-processing"))?
@@ -242,10 +361,16 @@ impl CompiledModel {
         let outputs = ports(&compiled, false).map_err(ov("reading outputs"))?;
         Ok(Self {
             path: shown,
+            name,
             compiled,
             inputs,
             outputs,
         })
+    }
+
+    /// The model's friendly name (an IR's `<net name=...>`), else the file's stem.
+    pub fn name(&self) -> &str {
+        &self.name
     }
 
     /// The inputs of the compiled model (after pre-processing).

@@ -1,8 +1,9 @@
-//! Asynchronous inference with `nireq` requests in flight, results delivered in submission
-//! order.
+//! Asynchronous inference with `nireq` requests in flight, `batch` inputs per request, results
+//! delivered in submission order.
 //!
 //! [`Pool::submit`] takes a free request (waiting for one when all `nireq` are busy), copies the
-//! input into it and starts it. One completion thread waits for the requests in the order they
+//! input into its next batch slot and starts it once the batch is full (a partial batch starts
+//! at [`Pool::flush`]). One completion thread waits for the requests in the order they
 //! were started — so results come out in frame order whatever order OpenVINO finishes them in —
 //! hands each result with its tag to the `deliver` callback, and returns the request to the free
 //! list. [`Pool::flush`] waits until everything submitted has been delivered (EOS, flushes);
@@ -14,11 +15,11 @@ use std::thread::JoinHandle;
 
 use crate::model::{CompiledModel, InputData, ModelError, Output, Request};
 
-type Deliver<T> = dyn Fn(T, Result<Vec<Output>, ModelError>) + Send + Sync;
+type Deliver<T> = dyn Fn(Vec<T>, Result<Vec<Output>, ModelError>) + Send + Sync;
 
-/// A started request on its way to the completion thread: the request, its tag, and whether
-/// starting it succeeded.
-type Started<T> = (Request, T, Result<(), ModelError>);
+/// A started request on its way to the completion thread: the request, the tags of its batch
+/// slots, and whether starting it succeeded.
+type Started<T> = (Request, Vec<T>, Result<(), ModelError>);
 
 /// Requests in flight: how many were submitted and not yet delivered.
 #[derive(Default)]
@@ -37,6 +38,9 @@ pub struct Pool<T: Send + 'static> {
     in_flight: Arc<InFlight>,
     completion: Option<JoinHandle<()>>,
     nireq: usize,
+    batch: usize,
+    /// The request whose batch is being filled, with the tags of its filled slots.
+    filling: Mutex<Option<(Request, Vec<T>)>>,
 }
 
 impl<T: Send + 'static> Pool<T> {
@@ -45,6 +49,23 @@ impl<T: Send + 'static> Pool<T> {
         model: &mut CompiledModel,
         nireq: usize,
         deliver: impl Fn(T, Result<Vec<Output>, ModelError>) + Send + Sync + 'static,
+    ) -> Result<Self, ModelError> {
+        Self::batched(model, nireq, 1, move |mut tags, result| {
+            if let Some(tag) = tags.pop() {
+                deliver(tag, result);
+            }
+        })
+    }
+
+    /// A pool of `nireq` (at least 1) requests of `model`, compiled for `batch` inputs per
+    /// request (see [`crate::preprocess::Preprocess::with_batch`]): `deliver` gets the tags of
+    /// a request's filled slots (in order; fewer than `batch` after a flush) and the batch's
+    /// outputs.
+    pub fn batched(
+        model: &mut CompiledModel,
+        nireq: usize,
+        batch: usize,
+        deliver: impl Fn(Vec<T>, Result<Vec<Output>, ModelError>) + Send + Sync + 'static,
     ) -> Result<Self, ModelError> {
         let nireq = nireq.max(1);
         let (free_tx, free_rx) = mpsc::channel();
@@ -61,13 +82,13 @@ impl<T: Send + 'static> Pool<T> {
         let completion = std::thread::Builder::new()
             .name("gva-infer-completion".into())
             .spawn(move || {
-                for (mut request, tag, started) in started_rx {
+                for (mut request, tags, started) in started_rx {
                     let result = started
                         .and_then(|()| request.wait())
                         .and_then(|()| request.outputs());
                     // A panicking callback must not stop the pool (nor lose the request).
                     let delivered = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                        deliver(tag, result)
+                        deliver(tags, result)
                     }));
                     if delivered.is_err() {
                         flight
@@ -93,7 +114,14 @@ impl<T: Send + 'static> Pool<T> {
             in_flight,
             completion: Some(completion),
             nireq,
+            batch: batch.max(1),
+            filling: Mutex::new(None),
         })
+    }
+
+    /// Inputs per request.
+    pub fn batch(&self) -> usize {
+        self.batch
     }
 
     /// Number of requests.
@@ -101,41 +129,89 @@ impl<T: Send + 'static> Pool<T> {
         self.nireq
     }
 
-    /// Starts inference on `input`; its result reaches `deliver` with `tag`, in submission
-    /// order. A bad input is an error here and nothing is submitted.
+    /// Starts inference on `input` (with a batch: once the batch is full); its result reaches
+    /// `deliver` with `tag`, in submission order. A bad input is an error here and nothing is
+    /// submitted. With a batch of more than one, inputs must be u8.
     pub fn submit(&self, input: InputData<'_>, tag: T) -> Result<(), ModelError> {
-        self.submit_filled(tag, |request| request.fill(input))
+        match input {
+            InputData::U8(bytes) if self.batch > 1 => self.submit_with(tag, |slot| {
+                if slot.len() != bytes.len() {
+                    return Err(ModelError::Config(format!(
+                        "an input of {} bytes does not fit the model's {} bytes per frame",
+                        bytes.len(),
+                        slot.len()
+                    )));
+                }
+                slot.copy_from_slice(bytes);
+                Ok(())
+            }),
+            InputData::F32(_) if self.batch > 1 => Err(ModelError::Config(
+                "f32 inputs are not batched: submit u8 frames".into(),
+            )),
+            input => {
+                let mut request = self.take_free()?;
+                if let Err(e) = request.fill(input) {
+                    self.give_back(request);
+                    return Err(e);
+                }
+                self.start(request, vec![tag])
+            }
+        }
     }
 
-    /// Like [`Pool::submit`] for u8 inputs, but `fill` writes the input straight into the
-    /// request's tensor (no intermediate buffer).
+    /// Like [`Pool::submit`] for u8 inputs, but `fill` writes the input straight into its slot
+    /// of the request's tensor (no intermediate buffer).
     pub fn submit_with(
         &self,
         tag: T,
         fill: impl FnOnce(&mut [u8]) -> Result<(), ModelError>,
     ) -> Result<(), ModelError> {
-        self.submit_filled(tag, |request| request.fill_u8_with(fill))
-    }
-
-    fn submit_filled(
-        &self,
-        tag: T,
-        fill: impl FnOnce(&mut Request) -> Result<(), ModelError>,
-    ) -> Result<(), ModelError> {
-        let mut request = {
-            let free = self.free.lock().unwrap_or_else(|p| p.into_inner());
-            free.recv()
-                .map_err(|_| ModelError::Config("the inference pool has stopped".into()))?
+        let mut filling = self.filling.lock().unwrap_or_else(|p| p.into_inner());
+        let (request, tags) = match filling.as_mut() {
+            Some(slot) => slot,
+            None => filling.insert((self.take_free()?, Vec::with_capacity(self.batch))),
         };
-        if let Err(e) = fill(&mut request) {
-            // Never started: straight back to the free list.
-            let _ = self
-                .free_tx
-                .lock()
-                .unwrap_or_else(|p| p.into_inner())
-                .send(request);
+        let (index, batch) = (tags.len(), self.batch);
+        let filled = request.fill_u8_with(|all| {
+            let size = all.len() / batch;
+            fill(&mut all[index * size..(index + 1) * size])
+        });
+        if let Err(e) = filled {
+            if tags.is_empty()
+                && let Some((request, _)) = filling.take()
+            {
+                self.give_back(request);
+            }
             return Err(e);
         }
+        tags.push(tag);
+        if tags.len() == batch
+            && let Some((request, tags)) = filling.take()
+        {
+            drop(filling);
+            return self.start(request, tags);
+        }
+        Ok(())
+    }
+
+    /// A free request, waiting for one when all are busy.
+    fn take_free(&self) -> Result<Request, ModelError> {
+        let free = self.free.lock().unwrap_or_else(|p| p.into_inner());
+        free.recv()
+            .map_err(|_| ModelError::Config("the inference pool has stopped".into()))
+    }
+
+    /// Returns a request that was never started to the free list.
+    fn give_back(&self, request: Request) {
+        let _ = self
+            .free_tx
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .send(request);
+    }
+
+    /// Starts `request` and hands it with its `tags` to the completion thread.
+    fn start(&self, mut request: Request, tags: Vec<T>) -> Result<(), ModelError> {
         let started = request.start();
         {
             let mut count = self
@@ -148,7 +224,7 @@ impl<T: Send + 'static> Pool<T> {
         let sender = self.started.lock().unwrap_or_else(|p| p.into_inner());
         match sender.as_ref() {
             Some(tx) => tx
-                .send((request, tag, started))
+                .send((request, tags, started))
                 .map_err(|_| ModelError::Config("the inference pool has stopped".into())),
             None => Err(ModelError::Config("the inference pool has stopped".into())),
         }
@@ -161,8 +237,22 @@ impl<T: Send + 'static> Pool<T> {
             .load(std::sync::atomic::Ordering::Relaxed)
     }
 
-    /// Waits until every submitted input has been delivered.
+    /// Starts a partly filled batch, then waits until every submitted input has been
+    /// delivered.
     pub fn flush(&self) {
+        let partial = self
+            .filling
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .take();
+        if let Some((request, tags)) = partial {
+            if tags.is_empty() {
+                self.give_back(request);
+            } else if self.start(request, tags).is_err() {
+                // The completion thread is gone: nothing is in flight to wait for.
+                return;
+            }
+        }
         let mut count = self
             .in_flight
             .count

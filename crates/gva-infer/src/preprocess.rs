@@ -61,12 +61,12 @@ impl FrameFormat {
     }
 
     /// The input tensor's shape (NHWC) for one packed frame of `width` x `height`.
-    fn tensor_shape(self, width: usize, height: usize) -> [i64; 4] {
-        let (w, h) = (width as i64, height as i64);
+    fn tensor_shape(self, batch: usize, width: usize, height: usize) -> [i64; 4] {
+        let (n, w, h) = (batch as i64, width as i64, height as i64);
         match self {
-            Self::Bgr | Self::Rgb => [1, h, w, 3],
-            Self::Bgrx | Self::Bgra | Self::Rgbx | Self::Rgba => [1, h, w, 4],
-            Self::Nv12 | Self::I420 => [1, h * 3 / 2, w, 1],
+            Self::Bgr | Self::Rgb => [n, h, w, 3],
+            Self::Bgrx | Self::Bgra | Self::Rgbx | Self::Rgba => [n, h, w, 4],
+            Self::Nv12 | Self::I420 => [n, h * 3 / 2, w, 1],
         }
     }
 
@@ -165,6 +165,8 @@ pub struct Preprocess {
     /// region, placed as said); takes precedence over [`Resize::AspectRatio`], which has nothing
     /// left to pad.
     pub crop: Option<Crop>,
+    /// Frames per inference (the model is reshaped to this batch; 1: as it is).
+    pub batch: usize,
 }
 
 impl Preprocess {
@@ -180,7 +182,14 @@ impl Preprocess {
             mean: Vec::new(),
             std: Vec::new(),
             crop: None,
+            batch: 1,
         }
+    }
+
+    /// With `batch` frames per inference (at least 1).
+    pub fn with_batch(mut self, batch: usize) -> Self {
+        self.batch = batch.max(1);
+        self
     }
 
     /// With a model-proc's `input_preproc` params applied: `resize` (`no` is taken as
@@ -381,6 +390,23 @@ fn model_ptr(model: &openvino::Model) -> *const sys::ov_model_t {
     unsafe { *(model as *const openvino::Model).cast::<*mut sys::ov_model_t>() }
 }
 
+/// The model's friendly name (an IR's `<net name=...>`), if it has one.
+pub(crate) fn friendly_name(model: &openvino::Model) -> Option<String> {
+    let mut name = ptr::null_mut();
+    // SAFETY: `model` is live; on OK `name` is a NUL-terminated string we free with `ov_free`.
+    check(unsafe { sys::ov_model_get_friendly_name(model_ptr(model), &mut name) }).ok()?;
+    if name.is_null() {
+        return None;
+    }
+    // SAFETY: as above; copied before it is freed.
+    let text = unsafe { std::ffi::CStr::from_ptr(name) }
+        .to_string_lossy()
+        .into_owned();
+    // SAFETY: allocated by OpenVINO for us.
+    unsafe { sys::ov_free(name) };
+    Some(text).filter(|n| !n.is_empty())
+}
+
 /// `model` with `pre` in front of its first input, laid out NCHW as the model wants; the new
 /// model's input is u8 NHWC (NV12/I420: one plane-stacked channel) of the frame's size.
 pub fn build(model: &openvino::Model, pre: &Preprocess) -> Result<openvino::Model, InferenceError> {
@@ -426,7 +452,7 @@ pub fn build(model: &openvino::Model, pre: &Preprocess) -> Result<openvino::Mode
             )
         })?;
     } else {
-        let shape_dims = pre.format.tensor_shape(pre.width, pre.height);
+        let shape_dims = pre.format.tensor_shape(pre.batch, pre.width, pre.height);
         let mut shape = ov_shape_t {
             rank: 0,
             dims: ptr::null_mut(),

@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use gva_infer::model::{CompiledModel, FrameInput, InputData, ModelError, parse_config};
+use gva_infer::model::{CompiledModel, FrameInput, InputData, ModelError, ModelInfo, parse_config};
 
 fn models() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../target/models")
@@ -42,6 +42,7 @@ fn ssd_detector_finds_the_red_block() {
         CompiledModel::load(models().join("detector_ssd.xml"), "CPU", &exact(), None).unwrap();
     assert_eq!(model.inputs()[0].shape, [1, 3, 64, 64]);
     assert_eq!(model.outputs()[0].shape, [1, 1, 64, 7]);
+    assert_eq!(model.name(), "detector_ssd", "the IR's <net name>");
     let frame = planar(&red_block(64, 3, 5), 64);
     let out = model.infer(InputData::F32(&frame)).unwrap();
     assert_eq!(out[0].data[..7], [0.0, 2.0, 1.0, 0.625, 0.375, 0.75, 0.5]);
@@ -121,4 +122,29 @@ fn bad_input_gets_errors_that_name_the_problem() {
         .err()
         .unwrap();
     assert!(err.to_string().contains("classifier.json"), "{err}");
+}
+
+#[test]
+fn model_info_reads_name_and_ports_without_compiling() {
+    let info = ModelInfo::read(models().join("multi_output.xml"), "CPU").unwrap();
+    assert_eq!(info.name, "multi_output");
+    assert_eq!(info.inputs.len(), 1);
+    assert_eq!(info.inputs[0].name, "image");
+    assert_eq!(info.inputs[0].shape, [1, 3, 16, 32]);
+    let outputs: Vec<(&str, &[i64])> = info
+        .outputs
+        .iter()
+        .map(|p| (p.name.as_str(), p.shape.as_slice()))
+        .collect();
+    assert_eq!(
+        outputs,
+        [("mean_bgr", &[1i64, 3][..]), ("max_value", &[1i64, 1][..])]
+    );
+    let missing = ModelInfo::read("/nonexistent/m.xml", "CPU").unwrap_err();
+    assert!(
+        missing.to_string().contains("/nonexistent/m.xml"),
+        "{missing}"
+    );
+    let device = ModelInfo::read(models().join("classifier.xml"), "NOPE").unwrap_err();
+    assert!(device.to_string().contains("'NOPE'"), "{device}");
 }

@@ -5,6 +5,7 @@ use std::sync::{Arc, Mutex};
 
 use gva_infer::model::{CompiledModel, FrameInput, InputData, parse_config};
 use gva_infer::pool::Pool;
+use gva_infer::preprocess::{FrameFormat, Preprocess};
 
 fn model() -> CompiledModel {
     let path =
@@ -108,4 +109,76 @@ fn a_panicking_callback_neither_stops_the_pool_nor_hangs_flush() {
     pool.flush();
     assert!(pool.callback_panicked());
     assert_eq!(*delivered.lock().unwrap(), [0, 2, 3]);
+}
+
+/// A delivered batch: its tags and the dominant class of each filled slot.
+type Batch = (Vec<usize>, Vec<usize>);
+
+/// The classifier compiled for batches of `batch` 32x32 BGR frames.
+fn classifier(batch: usize) -> CompiledModel {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../target/models/classifier.xml");
+    let config = parse_config("INFERENCE_PRECISION_HINT=f32").unwrap();
+    let pre = Preprocess::new(FrameFormat::Bgr, 32, 32).with_batch(batch);
+    CompiledModel::load_with(path, "CPU", &config, pre).unwrap()
+}
+
+/// A solid 32x32 BGR frame whose dominant channel is `i % 3` (0 = blue).
+fn solid(i: usize) -> Vec<u8> {
+    let mut bgr = [10u8, 10, 10];
+    bgr[i % 3] = 200;
+    bgr.repeat(32 * 32)
+}
+
+#[test]
+fn batches_fill_slot_by_slot_and_a_flush_starts_a_partial_batch() {
+    let mut model = classifier(3);
+    assert_eq!(model.inputs()[0].shape[0], 3, "input reshaped to the batch");
+    let seen: Arc<Mutex<Vec<Batch>>> = Arc::default();
+    let sink = seen.clone();
+    let pool = Pool::batched(&mut model, 2, 3, move |tags: Vec<usize>, result| {
+        let out = result.expect("inference succeeds");
+        assert_eq!(out[0].port.shape, [3, 3]);
+        // The dominant class of each filled slot.
+        let classes = out[0]
+            .data
+            .chunks(3)
+            .take(tags.len())
+            .map(|p| (0..3).max_by(|&a, &b| p[a].total_cmp(&p[b])).unwrap())
+            .collect();
+        sink.lock().unwrap().push((tags, classes));
+    })
+    .unwrap();
+    assert_eq!(pool.batch(), 3);
+    for i in 0..7 {
+        pool.submit(InputData::U8(&solid(i)), i).unwrap();
+    }
+    pool.flush();
+    let seen = seen.lock().unwrap();
+    assert_eq!(
+        *seen,
+        [
+            (vec![0, 1, 2], vec![0, 1, 2]),
+            (vec![3, 4, 5], vec![0, 1, 2]),
+            (vec![6], vec![0]),
+        ]
+    );
+}
+
+#[test]
+fn a_batched_input_of_the_wrong_size_is_refused_and_the_batch_goes_on() {
+    let mut model = classifier(2);
+    let seen: Arc<Mutex<Vec<Vec<usize>>>> = Arc::default();
+    let sink = seen.clone();
+    let pool = Pool::batched(&mut model, 1, 2, move |tags: Vec<usize>, result| {
+        result.expect("inference succeeds");
+        sink.lock().unwrap().push(tags);
+    })
+    .unwrap();
+    pool.submit(InputData::U8(&solid(0)), 0).unwrap();
+    let err = pool.submit(InputData::U8(&[0u8; 10]), 1).unwrap_err();
+    assert!(err.to_string().contains("10 bytes"), "{err}");
+    assert!(pool.submit(InputData::F32(&[0.0; 3072]), 1).is_err());
+    pool.submit(InputData::U8(&solid(1)), 2).unwrap();
+    pool.flush();
+    assert_eq!(*seen.lock().unwrap(), [vec![0, 2]]);
 }
