@@ -217,7 +217,11 @@ impl FpsCounter {
                 self.last_time
             };
             if let Some(since) = since {
-                self.report(now.saturating_duration_since(since).as_secs_f64(), true, out);
+                self.report(
+                    now.saturating_duration_since(since).as_secs_f64(),
+                    true,
+                    out,
+                );
             }
             self.eos_reported = true;
         }

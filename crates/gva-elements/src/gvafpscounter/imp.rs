@@ -150,14 +150,8 @@ impl ElementImpl for GvaFpsCounter {
 
     fn pad_templates() -> &'static [gst::PadTemplate] {
         static TEMPLATES: LazyLock<Vec<gst::PadTemplate>> = LazyLock::new(|| {
-            let mut sink_caps = gst::Caps::builder("video/x-raw")
-                .any_features()
-                .build();
-            sink_caps.merge(
-                gst::Caps::builder("other/tensors")
-                    .any_features()
-                    .build(),
-            );
+            let mut sink_caps = gst::Caps::builder("video/x-raw").any_features().build();
+            sink_caps.merge(gst::Caps::builder("other/tensors").any_features().build());
             [
                 ("src", gst::PadDirection::Src, gst::Caps::new_any()),
                 ("sink", gst::PadDirection::Sink, sink_caps),
@@ -192,9 +186,8 @@ impl BaseTransformImpl for GvaFpsCounter {
 
     fn start(&self) -> Result<(), gst::ErrorMessage> {
         let settings = lock(&self.settings).clone();
-        let intervals = parse_intervals(&settings.interval).map_err(|e| {
-            gst::error_msg!(gst::LibraryError::Settings, ("gvafpscounter: {}", e))
-        })?;
+        let intervals = parse_intervals(&settings.interval)
+            .map_err(|e| gst::error_msg!(gst::LibraryError::Settings, ("gvafpscounter: {}", e)))?;
         let name = self.obj().name().to_string();
         gst::debug!(
             CAT,

@@ -102,7 +102,8 @@ impl Plane<'_> {
     /// Bytes `start..end` of row `y`, if the mapping holds them.
     fn row(&mut self, y: usize, start: usize, end: usize) -> Option<&mut [u8]> {
         let base = y.checked_mul(self.stride)?;
-        self.data.get_mut(base.checked_add(start)?..base.checked_add(end)?)
+        self.data
+            .get_mut(base.checked_add(start)?..base.checked_add(end)?)
     }
 }
 

@@ -182,10 +182,7 @@ impl Watermark {
     fn collect(&mut self, buffer: &gst::BufferRef) {
         self.prims.clear();
         let frame = VideoFrame::new(buffer, self.info.clone());
-        let (w, h) = (
-            u64::from(self.info.width()),
-            u64::from(self.info.height()),
-        );
+        let (w, h) = (u64::from(self.info.width()), u64::from(self.info.height()));
         let even = self.layout.is_yuv420();
         let ascent = self.text.ascent().ceil() as i64;
         for region in frame.regions() {
@@ -197,7 +194,12 @@ impl Watermark {
                 continue;
             }
             let (x0, y0, x1, y1) = if even {
-                (x0 & !1, y0 & !1, (x1 + 1 & !1).min(w), (y1 + 1 & !1).min(h))
+                (
+                    x0 & !1,
+                    y0 & !1,
+                    (x1.div_ceil(2) * 2).min(w),
+                    (y1.div_ceil(2) * 2).min(h),
+                )
             } else {
                 (x0, y0, x1, y1)
             };

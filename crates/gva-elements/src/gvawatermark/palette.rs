@@ -65,7 +65,10 @@ mod tests {
         assert_eq!(rgb_to_yuv([255, 0, 0], 0.299, 0.114, false), [81, 90, 240]);
         assert_eq!(rgb_to_yuv([0, 0, 255], 0.299, 0.114, false), [41, 240, 110]);
         // BT.709 limited range red.
-        assert_eq!(rgb_to_yuv([255, 0, 0], 0.2126, 0.0722, false), [63, 102, 240]);
+        assert_eq!(
+            rgb_to_yuv([255, 0, 0], 0.2126, 0.0722, false),
+            [63, 102, 240]
+        );
         // Full range: DL Streamer's formula.
         assert_eq!(rgb_to_yuv([255, 0, 0], 0.299, 0.114, true), [76, 85, 255]);
         assert_eq!(rgb_to_yuv([0, 0, 0], 0.299, 0.114, false), [16, 128, 128]);

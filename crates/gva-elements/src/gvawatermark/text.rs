@@ -177,7 +177,7 @@ mod tests {
         text.render("person 93%", 10, 40, 1000, &mut mask);
         assert!(mask.width > 100 && mask.height > 15, "{mask:?}");
         assert!(mask.y < 40 && mask.y + mask.height as i64 > 40 - 5);
-        assert!(mask.alpha.iter().any(|&a| a == 255));
+        assert!(mask.alpha.contains(&255));
         // "person 93%": p e r s o n ' ' 9 3 % — 10 distinct characters.
         assert_eq!(text.cached_glyphs(), 10);
         text.render("person 39%", 10, 40, 1000, &mut mask);
