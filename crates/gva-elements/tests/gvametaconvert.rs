@@ -17,13 +17,19 @@ const WIDTH: u32 = 640;
 const HEIGHT: u32 = 480;
 const CAPS: &str = "video/x-raw,format=BGR,width=640,height=480,framerate=30/1";
 
+/// GStreamer with the `gva` plugin; any GLib CRITICAL from here on aborts the test run.
+fn init() {
+    common::init();
+    gst::glib::log_set_always_fatal(gst::glib::LogLevels::LEVEL_CRITICAL);
+}
+
 fn info() -> gst_video::VideoInfo {
     common::info(WIDTH, HEIGHT)
 }
 
 /// A black frame with the given PTS.
 fn frame(pts: Option<gst::ClockTime>) -> gst::Buffer {
-    common::init();
+    init();
     let mut buffer = gst::Buffer::with_size(info().size()).expect("a buffer");
     buffer.get_mut().expect("new buffer").set_pts(pts);
     buffer
@@ -40,7 +46,7 @@ fn with_meta<R>(
 
 /// A harness around `gvametaconvert` configured by `configure`, with video caps.
 fn harness(configure: impl FnOnce(&gst::Element)) -> Harness {
-    common::init();
+    init();
     let mut h = Harness::new("gvametaconvert");
     configure(&h.element().expect("the element"));
     h.set_src_caps_str(CAPS);
@@ -528,7 +534,7 @@ fn tags_are_a_json_object() {
 
 /// The error text of starting `videotestsrc ! gvametaconvert tags=<tags> ! fakesink`.
 fn start_error(tags: &str) -> Option<String> {
-    common::init();
+    init();
     let pipeline = gst::Pipeline::new();
     let src = gst::ElementFactory::make("videotestsrc")
         .property("num-buffers", 2)
@@ -592,7 +598,7 @@ fn timestamp_is_the_stream_time_of_the_pts() {
 
 /// A face frame with a time code 07:08:09 + 2 frames at 4 fps (0.5 s) on 2024-05-06 in UTC+2.
 fn time_coded_frame() -> gst::Buffer {
-    common::init();
+    init();
     let (mut buffer, _) = face_frame();
     // `new` is the constructor every GLib version has (`from_offset` needs a glib-rs feature).
     #[allow(deprecated)]
@@ -657,7 +663,7 @@ fn every_frame_passes_once_in_order() {
 
 #[test]
 fn dump_detection_logs_instead_of_attaching() {
-    common::init();
+    init();
     let lines = Arc::new(Mutex::new(Vec::<String>::new()));
     let sink = lines.clone();
     gst::log::set_active(true);
@@ -715,7 +721,7 @@ fn handoff_sees_each_buffer_with_its_json() {
 
 #[test]
 fn other_media_pass_through_without_json() {
-    common::init();
+    init();
     let mut h = Harness::new("gvametaconvert");
     h.element().unwrap().set_property("add-empty-results", true);
     h.set_src_caps_str("application/x-unknown");
@@ -728,7 +734,7 @@ fn other_media_pass_through_without_json() {
 
 #[test]
 fn properties_have_dlstreamer_defaults() {
-    common::init();
+    init();
     let e = gst::ElementFactory::make("gvametaconvert").build().unwrap();
     assert_eq!(
         e.property_value("format").serialize().ok().as_deref(),

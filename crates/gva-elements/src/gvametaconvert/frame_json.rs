@@ -1,6 +1,8 @@
 //! The JSON object of one video frame: DL Streamer's `to_json` (regions, full-frame
 //! classification, frame tensors, resolution, timestamps, source and tags).
 
+use std::borrow::Borrow;
+
 use gva_meta::{Region, Tensor, VideoFrame};
 use serde_json::{Map, Value};
 
@@ -30,7 +32,10 @@ pub struct FrameContext<'a> {
 
 /// The frame's JSON, or `None` when it has neither objects nor tensors to report and empty
 /// results are not wanted.
-pub fn frame_json(frame: &VideoFrame<&gst::BufferRef>, ctx: &FrameContext<'_>) -> Option<Value> {
+pub fn frame_json<B: Borrow<gst::BufferRef>>(
+    frame: &VideoFrame<B>,
+    ctx: &FrameContext<'_>,
+) -> Option<Value> {
     let mut objects: Vec<Value> = frame.regions().map(|r| region_json(&r, ctx)).collect();
     if let Some(full_frame) = full_frame_json(frame, ctx) {
         objects.push(full_frame);
@@ -188,7 +193,10 @@ fn attribute_name(tensor: &Tensor) -> &str {
 
 /// The extra object covering the whole frame, made of the frame tensors that carry a `label`
 /// or `label_id` (full-frame classification); `None` when no tensor does.
-fn full_frame_json(frame: &VideoFrame<&gst::BufferRef>, ctx: &FrameContext<'_>) -> Option<Value> {
+fn full_frame_json<B: Borrow<gst::BufferRef>>(
+    frame: &VideoFrame<B>,
+    ctx: &FrameContext<'_>,
+) -> Option<Value> {
     let classified = |t: &Tensor| t.has_field("label") || t.has_field("label_id");
     if !frame.tensors().any(classified) {
         return None;

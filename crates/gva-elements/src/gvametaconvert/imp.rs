@@ -357,7 +357,7 @@ impl GvaMetaConvert {
             add_tensor_data: settings.add_tensor_data,
             add_empty_results: settings.add_empty_results,
         };
-        let frame = VideoFrame::new(&*buf, info.clone());
+        let mut frame = VideoFrame::new(buf, info.clone());
         let Some(json) = frame_json(&frame, &ctx) else {
             gst::trace!(
                 CAT,
@@ -368,7 +368,7 @@ impl GvaMetaConvert {
         };
         let text = dump(&json, settings.json_indent);
         gst::debug!(CAT, imp = self, "JSON message: {text}");
-        if let Err(e) = VideoFrame::new(buf, info.clone()).add_message(&text) {
+        if let Err(e) = frame.add_message(&text) {
             gst::warning!(CAT, imp = self, "could not attach the JSON message: {e}");
         }
     }
