@@ -87,6 +87,9 @@ pub fn start(
     });
     let engine = Engine::start(kind, &settings, &element.name(), sink)
         .map_err(|e| gst::error_msg!(gst::LibraryError::Settings, ("{}", e)))?;
+    for warning in &engine.warnings {
+        gst::element_warning!(element, gst::LibraryError::Settings, ("{}", warning));
+    }
     gst::debug!(
         cat,
         obj = element,

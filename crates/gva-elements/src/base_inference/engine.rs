@@ -1,19 +1,22 @@
-//! The model of an inference element with a converter per output, built at start, compiled
-//! for the negotiated frame size, and run synchronously on frames.
+//! The model of an inference element with a converter per output, read at start, compiled
+//! for the negotiated frames, and run on frames: whole frames through the asynchronous
+//! request pool (in batches), regions on the streaming thread.
 
+use std::collections::HashMap;
 use std::path::Path;
 use std::sync::Arc;
 
 use gst_video::prelude::*;
-use gva_infer::converters::{
-    Blob, ClassificationResult, Converter, ConverterSettings, OutputConverter, RawTensor,
-};
-use gva_infer::model::{CompiledModel, FrameInput, InputData, ModelError, Port, parse_config};
+use gva_infer::converters::ConverterSettings;
+use gva_infer::model::{CompiledModel, FrameInput, InputData, ModelError, ModelInfo, parse_config};
 use gva_infer::model_proc::{ModelProc, PreprocParams};
 use gva_infer::pool::Pool;
 use gva_infer::preprocess::{FrameFormat, Preprocess};
-use gva_meta::{NewRegion, Rect, Tensor, VideoFrame};
+use gva_meta::{Rect, VideoFrame};
 
+use super::frames::{crop_resized, frame_format, pack_into, packed};
+use super::results::{Results, Target};
+use super::shared::{ModelKey, SharedModel, get_or_compile};
 use super::{InferenceRegion, Settings};
 
 /// Which element the engine serves: what its converters must produce.
@@ -27,53 +30,47 @@ pub enum Kind {
     Classify,
 }
 
-/// How one model output becomes metadata.
-#[derive(Debug)]
-struct OutputPlan {
-    /// The output port (layer).
-    port: Port,
-    /// The result structure name.
-    name: String,
-    /// The converter.
-    converter: OutputConverter,
-}
-
-/// How outputs become metadata: shared with the inference pool's completion thread.
-struct Results {
-    model_name: String,
-    element_id: String,
-    plans: Vec<OutputPlan>,
-}
-
 /// Where the pool's results go: each frame, with its metadata attached, in frame order.
 pub type Sink = Arc<dyn Fn(Result<gst::Buffer, String>) + Send + Sync>;
+
+/// `pre-process-backend` values: what each means here.
+const BACKENDS: &[&str] = &["", "ie", "opencv"];
+/// DL Streamer's backends for VA memory, which gva-rs does not have.
+const VA_BACKENDS: &[&str] = &["va", "va-surface-sharing", "vaapi", "vaapi-surface-sharing"];
 
 /// A started inference element's model, converters and frame counter.
 pub struct Engine {
     model_path: String,
     device: String,
     config: Vec<(String, String)>,
+    instance: Option<String>,
     interval: u64,
     frames: u64,
     results: Arc<Results>,
     nireq: usize,
+    batch: usize,
     /// Full-frame inference: `nireq` requests in flight, delivering to `sink`.
     pool: Option<Pool<gst::Buffer>>,
     sink: Sink,
     /// With `inference-region=roi-list`: the `object-class` labels (empty = every region).
     regions: Option<Vec<String>>,
+    /// gvaclassify on regions with `reclassify-interval` other than 1.
+    history: Option<History>,
     /// The model's input width and height.
     input_size: (usize, usize),
-    compiled: Option<((FrameFormat, usize, usize), CompiledModel)>,
+    compiled: Option<Arc<SharedModel>>,
     /// The negotiated frames.
     info: Option<gst_video::VideoInfo>,
     /// The model-proc's `input_preproc` params of the image input, when a model-proc is set.
     preproc: Option<PreprocParams>,
+    /// Warnings for the element to post once started (deprecated converter names…).
+    pub warnings: Vec<String>,
 }
 
 impl Engine {
-    /// Checks the settings and the model, and configures a converter per output; every error
-    /// names its cause (missing model, bad model-proc, unknown converter or device, labels).
+    /// Checks the settings and reads the model (without compiling it: that happens once the
+    /// frames are known), and configures a converter per output; every error names its cause
+    /// (missing model, bad model-proc, unknown converter or device, labels, backend).
     pub fn start(
         kind: Kind,
         settings: &Settings,
@@ -85,6 +82,13 @@ impl Engine {
             .clone()
             .filter(|m| !m.is_empty())
             .ok_or("no model: set the 'model' property to a model file")?;
+        check_backend(&settings.pre_process_backend)?;
+        if !["throughput", "latency"].contains(&settings.scheduling_policy.as_str()) {
+            return Err(format!(
+                "unknown scheduling-policy '{}' (expected throughput or latency)",
+                settings.scheduling_policy
+            ));
+        }
         let model_proc = match settings.model_proc.as_deref().filter(|p| !p.is_empty()) {
             Some(path) => Some(ModelProc::from_file(path).map_err(|e| e.to_string())?),
             None => None,
@@ -100,10 +104,9 @@ impl Engine {
             None
         };
         let config = parse_config(&settings.ie_config).map_err(|e| e.to_string())?;
-        let model = CompiledModel::load(&model_path, &settings.device, &config, None)
-            .map_err(|e| e.to_string())?;
-        let (input_width, input_height) = model
-            .inputs()
+        let info = ModelInfo::read(&model_path, &settings.device).map_err(|e| e.to_string())?;
+        let (input_width, input_height) = info
+            .inputs
             .first()
             .and_then(|p| match p.shape.as_slice() {
                 [_, _, h, w] => Some((usize::try_from(*w).ok()?, usize::try_from(*h).ok()?)),
@@ -117,73 +120,59 @@ impl Engine {
             input_height,
             class_agnostic_nms: false,
         };
-        let mut plans = Vec::new();
-        for port in model.outputs() {
-            let item = model_proc.as_ref().and_then(|m| m.postproc_for(&port.name));
-            let converter = match item.and_then(|i| i.converter) {
-                Some(name) => name.converter,
-                None => default_converter(kind, port)?,
-            };
-            check_converter(kind, converter, port)?;
-            let params = item.map(|i| i.params).unwrap_or_default();
-            let converter = OutputConverter::new(
-                converter,
-                &params,
-                item.and_then(|i| i.labels.as_deref()),
-                &converter_settings,
-            )
-            .map_err(|e| format!("output '{}': {e}", port.name))?;
-            check_labels(&converter, port)?;
-            let prefix = match kind {
-                Kind::Classify => "classification_layer_name",
-                Kind::Inference | Kind::Detect => "inference_layer_name",
-            };
-            let name = match item.and_then(|i| i.attribute_name.clone()) {
-                Some(attribute) => attribute,
-                None => format!("{prefix}:{}", port.name.replace('\\', ":")),
-            };
-            plans.push(OutputPlan {
-                port: port.clone(),
-                name,
-                converter,
-            });
+        let element_id = settings
+            .model_instance_id
+            .clone()
+            .filter(|i| !i.is_empty())
+            .unwrap_or_else(|| element_name.to_owned());
+        let mut warnings = Vec::new();
+        let results = Results::new(
+            kind,
+            &info.outputs,
+            model_proc.as_ref(),
+            &converter_settings,
+            info.name.clone(),
+            element_id,
+            &mut warnings,
+        )?;
+        let on_regions = settings.inference_region == InferenceRegion::RoiList;
+        if on_regions && settings.batch_size > 1 {
+            warnings.push(format!(
+                "batch-size={} does not apply to inference-region=roi-list: regions are \
+                 inferred one by one",
+                settings.batch_size
+            ));
         }
-        let model_name = Path::new(&model_path)
-            .file_stem()
-            .map(|s| s.to_string_lossy().into_owned())
-            .unwrap_or_default();
         Ok(Self {
             model_path,
             device: settings.device.clone(),
             config,
+            instance: settings
+                .model_instance_id
+                .clone()
+                .filter(|i| !i.is_empty()),
             interval: u64::from(settings.inference_interval.max(1)),
             frames: 0,
-            results: Arc::new(Results {
-                model_name,
-                element_id: settings
-                    .model_instance_id
-                    .clone()
-                    .filter(|i| !i.is_empty())
-                    .unwrap_or_else(|| element_name.to_owned()),
-                plans,
-            }),
+            results: Arc::new(results),
             // DL Streamer's auto: 2 requests here.
             nireq: if settings.nireq == 0 {
                 2
             } else {
                 settings.nireq as usize
             },
+            // 0 = auto = 1 frame per request.
+            batch: settings.batch_size.max(1) as usize,
             pool: None,
             sink,
-            regions: (kind == Kind::Classify
-                && settings.inference_region == InferenceRegion::RoiList)
-                .then(|| {
-                    settings
-                        .object_class
-                        .as_deref()
-                        .map(gva_infer::labels::parse_list)
-                        .unwrap_or_default()
-                }),
+            regions: on_regions.then(|| {
+                settings
+                    .object_class
+                    .as_deref()
+                    .map(gva_infer::labels::parse_list)
+                    .unwrap_or_default()
+            }),
+            history: (kind == Kind::Classify && on_regions && settings.reclassify_interval != 1)
+                .then(|| History::new(settings.reclassify_interval)),
             input_size: (input_width, input_height),
             compiled: None,
             info: None,
@@ -192,12 +181,14 @@ impl Engine {
                     .map(|i| i.params.clone())
                     .unwrap_or_default()
             }),
+            warnings,
         })
     }
 
     /// Takes the negotiated frames and compiles the model for their format and size (once per
-    /// format and size); for regions, for crops already resized to the model's input size.
-    /// Region inference (`roi-list`) crops in Rust and takes only packed RGB-family frames.
+    /// format and size, shared with the elements of the same `model-instance-id`); for
+    /// regions, for crops already resized to the model's input size. Region inference
+    /// (`roi-list`) crops in Rust and takes only packed RGB-family frames.
     pub fn prepare(&mut self, info: &gst_video::VideoInfo) -> Result<(), String> {
         let format = frame_format(info.format())
             .ok_or_else(|| format!("unsupported video format {}", info.format().to_str()))?;
@@ -219,52 +210,68 @@ impl Engine {
             ));
         }
         self.info = Some(info.clone());
-        let (width, height) = if self.regions.is_some() {
-            self.input_size
+        let (width, height, batch) = if self.regions.is_some() {
+            (self.input_size.0, self.input_size.1, 1)
         } else {
-            (info.width() as usize, info.height() as usize)
+            (info.width() as usize, info.height() as usize, self.batch)
         };
-        if self
-            .compiled
-            .as_ref()
-            .is_some_and(|(key, _)| *key == (format, width, height))
-        {
+        let pre = match &self.preproc {
+            // Without a model-proc, BGR frames keep the plain BGR pre-processing.
+            None if format == FrameFormat::Bgr && batch == 1 => None,
+            params => {
+                let mut pre = Preprocess::new(format, width, height).with_batch(batch);
+                if let Some(params) = params {
+                    pre = pre.with_params(params);
+                }
+                Some(pre)
+            }
+        };
+        let key = ModelKey {
+            path: self.model_path.clone(),
+            device: self.device.clone(),
+            config: self.config.clone(),
+            preprocess: format!("{format:?} {width}x{height} {pre:?}"),
+        };
+        if self.compiled.as_ref().is_some_and(|m| m.key == key) {
             return Ok(());
         }
         // Frames in flight finish with the old model first.
         self.pool = None;
-        let loaded = match (&self.preproc, format) {
-            // Without a model-proc, BGR frames keep the plain BGR pre-processing.
-            (None, FrameFormat::Bgr) => CompiledModel::load(
-                &self.model_path,
-                &self.device,
-                &self.config,
-                Some(FrameInput::bgr(width, height)),
-            ),
-            (params, _) => {
-                let mut pre = Preprocess::new(format, width, height);
-                if let Some(params) = params {
-                    pre = pre.with_params(params);
-                }
-                CompiledModel::load_with(&self.model_path, &self.device, &self.config, pre)
+        let (path, device, config) = (&self.model_path, &self.device, &self.config);
+        let shared = get_or_compile(self.instance.as_deref(), key, || {
+            match pre {
+                None => CompiledModel::load(path, device, config, Some(FrameInput::bgr(width, height))),
+                Some(pre) => CompiledModel::load_with(path, device, config, pre),
             }
-        };
-        let mut model = loaded.map_err(|e| e.to_string())?;
+            .map_err(|e| e.to_string())
+        })?;
         if self.regions.is_none() {
             let (results, sink, info) = (self.results.clone(), self.sink.clone(), info.clone());
-            let deliver = move |mut buffer: gst::Buffer, outputs: Result<Vec<_>, _>| {
-                let attached = outputs
-                    .map_err(|e: gva_infer::model::ModelError| e.to_string())
-                    .and_then(|outputs| {
-                        let mut frame = VideoFrame::new(buffer.make_mut(), info.clone());
-                        results.attach(&mut frame, &outputs, None)
-                    });
-                sink(attached.map(|()| buffer));
+            let deliver = move |buffers: Vec<gst::Buffer>, outputs: Result<Vec<_>, _>| {
+                let converted = outputs
+                    .map_err(|e: ModelError| e.to_string())
+                    .and_then(|outputs| results.convert(&outputs, batch));
+                match converted {
+                    Ok(per_frame) => {
+                        for (mut buffer, frame_results) in buffers.into_iter().zip(per_frame) {
+                            let mut frame = VideoFrame::new(buffer.make_mut(), info.clone());
+                            let attached = results.attach(&mut frame, frame_results, Target::Frame);
+                            sink(attached.map(|_| buffer));
+                        }
+                    }
+                    Err(e) => {
+                        for _ in buffers {
+                            sink(Err(e.clone()));
+                        }
+                    }
+                }
             };
-            let pool = Pool::new(&mut model, self.nireq, deliver).map_err(|e| e.to_string())?;
+            let mut model = super::lock(&shared.model);
+            let pool =
+                Pool::batched(&mut model, self.nireq, batch, deliver).map_err(|e| e.to_string())?;
             self.pool = Some(pool);
         }
-        self.compiled = Some(((format, width, height), model));
+        self.compiled = Some(shared);
         Ok(())
     }
 
@@ -273,7 +280,7 @@ impl Engine {
     /// comes back; region inference runs here and gives the buffer back with its results.
     pub fn submit(&mut self, mut buffer: gst::Buffer) -> Result<Option<gst::Buffer>, String> {
         let Some(pool) = &self.pool else {
-            self.process(buffer.make_mut())?;
+            self.process_regions(buffer.make_mut())?;
             return Ok(Some(buffer));
         };
         let index = self.frames;
@@ -291,24 +298,27 @@ impl Engine {
         // handed to the completion thread: the delivered buffer is writable without a copy.
         let reader = buffer.clone();
         let fill = move |input: &mut [u8]| {
-            let frame =
-                gst_video::VideoFrameRef::from_buffer_ref_readable(reader.as_ref(), info)
-                    .map_err(|_| ModelError::Config("cannot map the frame for reading".into()))?;
+            let frame = gst_video::VideoFrameRef::from_buffer_ref_readable(reader.as_ref(), info)
+                .map_err(|_| ModelError::Config("cannot map the frame for reading".into()))?;
             pack_into(&frame, input).map_err(ModelError::Config)
         };
         pool.submit_with(buffer, fill).map_err(|e| e.to_string())?;
         Ok(None)
     }
 
-    /// Waits until every frame in flight has reached the sink.
+    /// Waits until every frame in flight (a partly filled batch included) has reached the
+    /// sink.
     pub fn flush(&self) {
         if let Some(pool) = &self.pool {
             pool.flush();
         }
     }
 
-    /// Runs the model on `buffer` (every `inference-interval`th frame) and attaches the results.
-    fn process(&mut self, buffer: &mut gst::BufferRef) -> Result<(), String> {
+    /// On every `inference-interval`th frame, infers on each region whose label `object-class`
+    /// names (every region when empty), cropped and resized to the model input, and attaches
+    /// the results (gvaclassify's history re-attaches the last results of tracked objects
+    /// between re-classifications).
+    fn process_regions(&mut self, buffer: &mut gst::BufferRef) -> Result<(), String> {
         let info = &self
             .info
             .clone()
@@ -318,353 +328,186 @@ impl Engine {
         if !index.is_multiple_of(self.interval) {
             return Ok(());
         }
-        if self.regions.is_some() {
-            return self.process_regions(buffer, info);
-        }
-        let outputs = {
-            let (_, model) = self
-                .compiled
-                .as_mut()
-                .ok_or("no caps negotiated before the first frame")?;
-            let frame = gst_video::VideoFrameRef::from_buffer_ref_readable(buffer, info)
-                .map_err(|_| "cannot map the frame for reading".to_owned())?;
-            let pixels = packed(&frame)?;
-            model
-                .infer(InputData::U8(&pixels))
-                .map_err(|e| e.to_string())?
-        };
-        let mut frame = VideoFrame::new(buffer, info.clone());
-        self.results.attach(&mut frame, &outputs, None)
-    }
-
-    /// Infers on each region whose label `object-class` names (every region when empty),
-    /// cropped and resized to the model input, and appends the results to its params.
-    fn process_regions(
-        &mut self,
-        buffer: &mut gst::BufferRef,
-        info: &gst_video::VideoInfo,
-    ) -> Result<(), String> {
         let classes = self.regions.as_deref().unwrap_or_default();
-        let rois: Vec<(i32, Rect<u32>)> = VideoFrame::new(&*buffer, info.clone())
+        let rois: Vec<(i32, Rect<u32>, i32)> = VideoFrame::new(&*buffer, info.clone())
             .regions()
             .filter(|r| {
                 classes.is_empty() || r.label().is_ok_and(|l| classes.iter().any(|c| c == l))
             })
-            .map(|r| (r.id(), r.rect()))
+            .map(|r| (r.id(), r.rect(), r.object_id().unwrap_or(0)))
             .collect();
         if rois.is_empty() {
             return Ok(());
         }
-        let input_size = self.input_size;
-        let mut results = Vec::with_capacity(rois.len());
-        {
-            let (_, model) = self
+        // Regions whose tracked object was classified recently get its last results.
+        let mut cached = Vec::new();
+        let mut to_infer = Vec::new();
+        for (id, rect, object) in rois {
+            match self.history.as_mut().and_then(|h| h.reuse(object, index)) {
+                Some(structures) => cached.push((id, structures)),
+                None => to_infer.push((id, rect, object)),
+            }
+        }
+        let mut outputs = Vec::with_capacity(to_infer.len());
+        if !to_infer.is_empty() {
+            let shared = self
                 .compiled
-                .as_mut()
+                .as_ref()
                 .ok_or("no caps negotiated before the first frame")?;
+            let mut model = super::lock(&shared.model);
             let frame = gst_video::VideoFrameRef::from_buffer_ref_readable(buffer, info)
                 .map_err(|_| "cannot map the frame for reading".to_owned())?;
             let pixels = packed(&frame)?;
             let size = (frame.width() as usize, frame.height() as usize);
             let bpp = pixels.len() / (size.0 * size.1).max(1);
-            for (id, rect) in rois {
-                if let Some(crop) = crop_resized(&pixels, size, bpp, rect, input_size) {
-                    let outputs = model
+            for (id, rect, object) in to_infer {
+                if let Some(crop) = crop_resized(&pixels, size, bpp, rect, self.input_size) {
+                    let out = model
                         .infer(InputData::U8(&crop))
                         .map_err(|e| e.to_string())?;
-                    results.push((id, outputs));
+                    outputs.push((id, rect, object, out));
                 }
             }
         }
         let mut frame = VideoFrame::new(buffer, info.clone());
-        for (id, outputs) in results {
-            self.results.attach(&mut frame, &outputs, Some(id))?;
+        for (id, rect, object, out) in outputs {
+            let results = self.results.convert(&out, 1)?;
+            for frame_results in results {
+                let appended =
+                    self.results
+                        .attach(&mut frame, frame_results, Target::Region(id, rect))?;
+                if let Some(history) = self.history.as_mut() {
+                    history.store(object, index, appended);
+                }
+            }
+        }
+        for (id, structures) in cached {
+            let mut roi = frame.region_mut(id).map_err(|e| e.to_string())?;
+            for s in &structures {
+                roi.add_tensor_copy(gva_meta::Tensor::from_structure(s), None)
+                    .map_err(|e| e.to_string())?;
+            }
         }
         Ok(())
     }
 }
 
-impl Results {
-    /// Converts `outputs` and attaches the results: to the frame, or to region `region`.
-    fn attach(
-        &self,
-        frame: &mut VideoFrame<&mut gst::BufferRef>,
-        outputs: &[gva_infer::model::Output],
-        region: Option<i32>,
-    ) -> Result<(), String> {
-        for (plan, output) in self.plans.iter().zip(outputs) {
-            let dims: Vec<usize> = output
-                .port
-                .shape
-                .iter()
-                .map(|&d| usize::try_from(d).unwrap_or(0))
-                .collect();
-            let blob = Blob::f32(&dims, &output.data).map_err(|e| e.to_string())?;
-            let convert = |e: gva_infer::converters::ConverterError| {
-                format!("output '{}': {e}", plan.port.name)
-            };
-            let raw = || {
-                gva_infer::converters::RawDataCopy
-                    .convert(&blob, 1)
-                    .map_err(convert)
-            };
-            let (raw, result) = match &plan.converter {
-                OutputConverter::DetectionOutput(c) => {
-                    let detections = c.convert(&blob, 1).map_err(convert)?;
-                    add_regions(frame, detections.into_iter().flatten())?;
-                    continue;
-                }
-                OutputConverter::YoloV8(c) => {
-                    let detections = c.convert(&blob, 1).map_err(convert)?;
-                    add_regions(frame, detections.into_iter().flatten())?;
-                    continue;
-                }
-                OutputConverter::BoxesLabels(_) => continue,
-                OutputConverter::RawDataCopy(_) => (raw()?, Vec::new()),
-                OutputConverter::Label(c) => (raw()?, c.convert(&blob, 1).map_err(convert)?),
-                OutputConverter::Text(c) => (raw()?, c.convert(&blob, 1).map_err(convert)?),
-            };
-            let meta = |e: gva_meta::Error| e.to_string();
-            match region {
-                None => {
-                    let tensor = frame.add_tensor().map_err(meta)?;
-                    tensor.set_element_id(&self.element_id).map_err(meta)?;
-                    self.fill(tensor, plan, raw.first(), result.first())?;
-                }
-                Some(id) => {
-                    let mut roi = frame.region_mut(id).map_err(meta)?;
-                    let tensor = roi.add_tensor(&plan.name).map_err(meta)?;
-                    self.fill(tensor, plan, raw.first(), result.first())?;
-                }
-            }
-        }
+/// `pre-process-backend`: system-memory backends are accepted (gva-rs pre-processes inside the
+/// compiled model for all of them); VA backends are refused with the reason.
+fn check_backend(backend: &str) -> Result<(), String> {
+    if BACKENDS.contains(&backend) {
         Ok(())
-    }
-
-    /// Fills a result structure: names, the raw blob and the classification fields.
-    fn fill(
-        &self,
-        tensor: &mut Tensor,
-        plan: &OutputPlan,
-        raw: Option<&RawTensor>,
-        result: Option<&ClassificationResult>,
-    ) -> Result<(), String> {
-        let meta = |e: gva_meta::Error| e.to_string();
-        tensor.set_name(&plan.name).map_err(meta)?;
-        tensor.set_model_name(&self.model_name).map_err(meta)?;
-        tensor.set_layer_name(&plan.port.name).map_err(meta)?;
-        if let Some(raw) = raw {
-            tensor.set_precision(raw.precision);
-            tensor.set_layout(raw.layout);
-            let dims: Vec<u32> = raw
-                .dims
-                .iter()
-                .map(|&d| u32::try_from(d).unwrap_or(u32::MAX))
-                .collect();
-            tensor.set_dims(&dims);
-            tensor.set_data(&raw.data);
-        }
-        if let Some(result) = result {
-            if let Some(label) = &result.label {
-                tensor.set_label(label).map_err(meta)?;
-            }
-            if let Some(id) = result.label_id {
-                tensor.set_label_id(i32::try_from(id).unwrap_or(i32::MAX));
-            }
-            if let Some(confidence) = result.confidence {
-                tensor.set_confidence(confidence);
-            }
-            tensor.set_type(result.result_type()).map_err(meta)?;
-        }
-        Ok(())
-    }
-}
-
-/// The converter DL Streamer picks when the model-proc names none.
-fn default_converter(kind: Kind, port: &Port) -> Result<Converter, String> {
-    match kind {
-        Kind::Inference | Kind::Classify => Ok(Converter::RawDataCopy),
-        Kind::Detect if port.shape.len() == 4 && port.shape.last() == Some(&7) => {
-            Ok(Converter::DetectionOutput)
-        }
-        Kind::Detect => Err(format!(
-            "cannot choose a detection converter for output '{}' of shape {:?}: name one in the model-proc",
-            port.name, port.shape
-        )),
-    }
-}
-
-/// Refuses converters the element cannot attach.
-fn check_converter(kind: Kind, converter: Converter, port: &Port) -> Result<(), String> {
-    let ok = match kind {
-        Kind::Inference | Kind::Classify => !converter.produces_regions(),
-        Kind::Detect => matches!(converter, Converter::DetectionOutput | Converter::YoloV8),
-    };
-    if ok {
-        Ok(())
-    } else {
-        let element = match kind {
-            Kind::Inference => "gvainference",
-            Kind::Detect => "gvadetect",
-            Kind::Classify => "gvaclassify",
-        };
+    } else if VA_BACKENDS.contains(&backend) {
         Err(format!(
-            "converter '{}' of output '{}' is not supported by {element}",
-            converter.name(),
-            port.name
+            "pre-process-backend '{backend}' needs VA-API memory, which gva-rs does not handle: \
+             use '' or 'ie' (pre-processing inside the OpenVINO model, on system memory)"
+        ))
+    } else {
+        Err(format!(
+            "unknown pre-process-backend '{backend}' (expected one of: '', ie, opencv)"
         ))
     }
 }
 
-/// Refuses labels whose count does not match the classes the output has.
-fn check_labels(converter: &OutputConverter, port: &Port) -> Result<(), String> {
-    let (labels, classes) = match converter {
-        OutputConverter::YoloV8(c) if port.shape.len() >= 2 => {
-            (c.labels.len(), port.shape[port.shape.len() - 2] - 4)
-        }
-        OutputConverter::Label(c) => (c.labels.len(), port.shape.iter().skip(1).product()),
-        _ => return Ok(()),
-    };
-    if labels == 0 || i64::try_from(labels) == Ok(classes) {
-        Ok(())
-    } else {
-        Err(format!(
-            "{labels} labels do not match the {classes} classes of output '{}' (shape {:?})",
-            port.name, port.shape
-        ))
-    }
+/// gvaclassify's classification history (`reclassify-interval`): the last results of each
+/// tracked object (`object_id` other than 0), re-attached on the frames between
+/// re-classifications. Objects not seen for a while are forgotten.
+struct History {
+    /// Re-classify every `interval` frames; 0: classify each object once.
+    interval: u64,
+    /// By object id: the frame it was classified on, the frame it was last seen on, results.
+    objects: HashMap<i32, (u64, u64, Vec<gst::Structure>)>,
+    /// The frame forgotten objects were last looked for on.
+    pruned: u64,
 }
 
-/// Attaches one region per detection (boxes normalized to the frame).
-fn add_regions(
-    frame: &mut VideoFrame<&mut gst::BufferRef>,
-    detections: impl Iterator<Item = gva_infer::converters::Detection>,
-) -> Result<(), String> {
-    for d in detections {
-        let d = d.clipped();
-        let label = d.label.clone().unwrap_or_default();
-        let region = NewRegion::normalized(d.x_min, d.y_min, d.width(), d.height())
-            .label(&label)
-            .confidence(d.confidence)
-            .label_id(i32::try_from(d.label_id).unwrap_or(i32::MAX));
-        frame.add_region(&region).map_err(|e| e.to_string())?;
-    }
-    Ok(())
-}
+impl History {
+    /// Objects unseen for this many frames (at least) are forgotten.
+    const FORGET_AFTER: u64 = 300;
 
-/// The compiled-model frame format of a negotiated video format.
-fn frame_format(format: gst_video::VideoFormat) -> Option<FrameFormat> {
-    use gst_video::VideoFormat as V;
-    Some(match format {
-        V::Bgr => FrameFormat::Bgr,
-        V::Bgrx => FrameFormat::Bgrx,
-        V::Bgra => FrameFormat::Bgra,
-        V::Rgb => FrameFormat::Rgb,
-        V::Rgbx => FrameFormat::Rgbx,
-        V::Rgba => FrameFormat::Rgba,
-        V::Nv12 => FrameFormat::Nv12,
-        V::I420 => FrameFormat::I420,
-        _ => return None,
-    })
-}
-
-/// The frame's pixels without row padding, plane after plane (what the compiled model takes):
-/// packed formats one plane, NV12 the Y then the UV rows, I420 the Y, U then V rows; each
-/// plane is read from its own stride and offset.
-fn packed(frame: &gst_video::VideoFrameRef<&gst::BufferRef>) -> Result<Vec<u8>, String> {
-    let mut out = vec![0; packed_size(frame)?];
-    pack_into(frame, &mut out)?;
-    Ok(out)
-}
-
-/// Bytes per row and rows of each plane of `frame` without padding.
-fn plane_rows(
-    frame: &gst_video::VideoFrameRef<&gst::BufferRef>,
-) -> Result<Vec<(usize, usize)>, String> {
-    let finfo = frame.format_info();
-    (0..frame.n_planes())
-        .map(|plane| {
-            let component = plane_component(&finfo, plane);
-            let width = frame.comp_width(component) as usize;
-            let height = frame.comp_height(component) as usize;
-            // Bytes per row: pixels x the pixel stride of the plane's first component.
-            let pixel = usize::try_from(finfo.pixel_stride()[component as usize])
-                .map_err(|_| "bad pixel stride".to_owned())?;
-            Ok((width * pixel, height))
-        })
-        .collect()
-}
-
-/// The size of [`packed`]'s result.
-fn packed_size(frame: &gst_video::VideoFrameRef<&gst::BufferRef>) -> Result<usize, String> {
-    Ok(plane_rows(frame)?
-        .iter()
-        .map(|(row, rows)| row * rows)
-        .sum())
-}
-
-/// Writes [`packed`]'s result into `out`, which must have exactly its size.
-fn pack_into(
-    frame: &gst_video::VideoFrameRef<&gst::BufferRef>,
-    out: &mut [u8],
-) -> Result<(), String> {
-    let rows = plane_rows(frame)?;
-    let size: usize = rows.iter().map(|(row, rows)| row * rows).sum();
-    if size != out.len() {
-        return Err(format!(
-            "the frame has {size} bytes of pixels, the compiled model takes {}",
-            out.len()
-        ));
-    }
-    let mut at = 0;
-    for (plane, (row_bytes, height)) in rows.into_iter().enumerate() {
-        let stride = usize::try_from(frame.plane_stride()[plane]).map_err(|_| "negative stride")?;
-        let data = frame
-            .plane_data(plane as u32)
-            .map_err(|_| "cannot read the frame's pixels".to_owned())?;
-        for row in 0..height {
-            let start = row * stride;
-            let line = data
-                .get(start..start + row_bytes)
-                .ok_or("the frame is smaller than its caps say")?;
-            out[at..at + row_bytes].copy_from_slice(line);
-            at += row_bytes;
+    fn new(interval: u32) -> Self {
+        Self {
+            interval: u64::from(interval),
+            objects: HashMap::new(),
+            pruned: 0,
         }
     }
-    Ok(())
-}
 
-/// The first component stored in `plane`.
-fn plane_component(finfo: &gst_video::VideoFormatInfo, plane: u32) -> u32 {
-    (0..finfo.n_components())
-        .find(|&c| finfo.plane()[c as usize] == plane)
-        .unwrap_or(0)
-}
-
-/// The pixels of `rect` in the packed frame of `size` with `bpp` bytes per pixel (any channel
-/// order: pixels are copied whole), resized (nearest pixel centre) to `to`; `None` for an
-/// empty region.
-fn crop_resized(
-    pixels: &[u8],
-    size: (usize, usize),
-    bpp: usize,
-    rect: Rect<u32>,
-    to: (usize, usize),
-) -> Option<Vec<u8>> {
-    let (x, y) = (rect.x as usize, rect.y as usize);
-    let w = (rect.w as usize).min(size.0.saturating_sub(x));
-    let h = (rect.h as usize).min(size.1.saturating_sub(y));
-    if w == 0 || h == 0 || to.0 == 0 || to.1 == 0 || bpp == 0 {
-        return None;
-    }
-    let mut out = Vec::with_capacity(to.0 * to.1 * bpp);
-    for row in 0..to.1 {
-        let sy = y + (2 * row + 1) * h / (2 * to.1);
-        for col in 0..to.0 {
-            let sx = x + (2 * col + 1) * w / (2 * to.0);
-            let at = (sy * size.0 + sx) * bpp;
-            out.extend_from_slice(pixels.get(at..at + bpp)?);
+    /// The results to re-attach to `object` on `frame`, or `None` when it must be classified.
+    fn reuse(&mut self, object: i32, frame: u64) -> Option<Vec<gst::Structure>> {
+        if object == 0 {
+            return None;
         }
+        if frame != self.pruned {
+            self.pruned = frame;
+            let forget = Self::FORGET_AFTER.max(self.interval.saturating_mul(2));
+            self.objects
+                .retain(|_, (_, seen, _)| frame.saturating_sub(*seen) <= forget);
+        }
+        let interval = self.interval;
+        let (classified, seen, results) = self.objects.get_mut(&object)?;
+        *seen = frame;
+        (interval == 0 || frame - *classified < interval).then(|| results.clone())
     }
-    Some(out)
+
+    /// Records what `object` was classified as on `frame`.
+    fn store(&mut self, object: i32, frame: u64, results: Vec<gst::Structure>) {
+        if object == 0 {
+            return;
+        }
+        let entry = self
+            .objects
+            .entry(object)
+            .or_insert_with(|| (frame, frame, Vec::new()));
+        if entry.0 != frame {
+            *entry = (frame, frame, Vec::new());
+        }
+        entry.2.extend(results);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn result(label: &str) -> Vec<gst::Structure> {
+        vec![
+            gst::Structure::builder("color")
+                .field("label", label)
+                .build(),
+        ]
+    }
+
+    #[test]
+    fn history_reuses_results_until_the_interval_is_over() {
+        gst::init().unwrap();
+        let mut history = History::new(3);
+        assert!(history.reuse(7, 0).is_none(), "never classified");
+        history.store(7, 0, result("red"));
+        assert_eq!(history.reuse(7, 1), Some(result("red")));
+        assert_eq!(history.reuse(7, 2), Some(result("red")));
+        assert!(history.reuse(7, 3).is_none(), "re-classified every 3 frames");
+        history.store(7, 3, result("blue"));
+        assert_eq!(history.reuse(7, 4), Some(result("blue")));
+        assert!(history.reuse(0, 4).is_none(), "untracked objects always");
+    }
+
+    #[test]
+    fn interval_zero_classifies_once_and_unseen_objects_are_forgotten() {
+        gst::init().unwrap();
+        let mut history = History::new(0);
+        history.store(1, 0, result("green"));
+        assert_eq!(history.reuse(1, 250), Some(result("green")));
+        assert!(history.reuse(1, 1000).is_none(), "unseen for 750 frames");
+    }
+
+    #[test]
+    fn backends() {
+        assert!(check_backend("").is_ok());
+        assert!(check_backend("ie").is_ok());
+        assert!(check_backend("opencv").is_ok());
+        assert!(check_backend("vaapi").unwrap_err().contains("VA-API"));
+        let err = check_backend("cuda").unwrap_err();
+        assert!(err.contains("'cuda'") && err.contains("expected"), "{err}");
+    }
 }

@@ -6,7 +6,10 @@ pub mod element;
 #[macro_use]
 mod element_impl;
 mod engine;
+mod frames;
+mod results;
 mod settings;
+mod shared;
 
 pub use element::{Running, drain_before, generate_output, lock, pad_templates, set_caps, start};
 pub(crate) use element_impl::inference_element;

@@ -42,10 +42,19 @@ pub struct Settings {
     pub labels_file: Option<String>,
     /// `threshold` (gvadetect only): minimum detection confidence.
     pub threshold: f64,
-    /// `inference-region` (gvaclassify only): full frame or each region.
+    /// `inference-region`: full frame or each region.
     pub inference_region: InferenceRegion,
-    /// `object-class` (gvaclassify only): comma-separated labels of the regions to infer on.
+    /// `object-class`: comma-separated labels of the regions to infer on.
     pub object_class: Option<String>,
+    /// `batch-size`: frames per inference request (0 = auto = 1).
+    pub batch_size: u32,
+    /// `reclassify-interval` (gvaclassify only): re-classify a tracked object every N frames
+    /// (0 = once).
+    pub reclassify_interval: u32,
+    /// `pre-process-backend`: `""`, `ie` or `opencv` (all pre-process inside the model).
+    pub pre_process_backend: String,
+    /// `scheduling-policy`: accepted for DL Streamer pipelines (`throughput` or `latency`).
+    pub scheduling_policy: String,
 }
 
 impl Default for Settings {
@@ -63,6 +72,10 @@ impl Default for Settings {
             threshold: gva_infer::converters::DEFAULT_CONFIDENCE_THRESHOLD,
             inference_region: InferenceRegion::FullFrame,
             object_class: None,
+            batch_size: 0,
+            reclassify_interval: 1,
+            pre_process_backend: String::new(),
+            scheduling_policy: "throughput".to_owned(),
         }
     }
 }
@@ -81,7 +94,7 @@ impl Settings {
     }
 
     /// The properties of `kind`'s element: the common ones plus gvadetect's `threshold` or
-    /// gvaclassify's `inference-region` and `object-class`.
+    /// gvaclassify's `reclassify-interval`.
     pub fn properties(kind: Kind) -> Vec<glib::ParamSpec> {
         let d = Self::for_kind(kind);
         let mut props = vec![
@@ -138,19 +151,54 @@ impl Settings {
                 .blurb("File with one label per line, replacing the model-proc's")
                 .mutable_ready()
                 .build(),
+            glib::ParamSpecUInt::builder("batch-size")
+                .nick("Batch size")
+                .blurb("Frames per inference request (0 = auto = 1); the model is reshaped to it")
+                .minimum(0)
+                .maximum(1024)
+                .default_value(d.batch_size)
+                .mutable_ready()
+                .build(),
+            glib::ParamSpecString::builder("pre-process-backend")
+                .nick("Pre-processing backend")
+                .blurb(
+                    "'' (auto), 'ie' or 'opencv': gva-rs pre-processes inside the OpenVINO model \
+                     for all three; VA-API backends are refused (system memory only)",
+                )
+                .default_value(Some(""))
+                .mutable_ready()
+                .build(),
+            glib::ParamSpecString::builder("scheduling-policy")
+                .nick("Scheduling policy")
+                .blurb(
+                    "'throughput' or 'latency', accepted so DL Streamer pipelines run; each \
+                     element schedules its own requests in frame order either way",
+                )
+                .default_value(Some("throughput"))
+                .mutable_ready()
+                .build(),
+            glib::ParamSpecEnum::builder_with_default("inference-region", d.inference_region)
+                .nick("Inference region")
+                .blurb("Infer on the full frame or on each region of interest")
+                .mutable_ready()
+                .build(),
+            glib::ParamSpecString::builder("object-class")
+                .nick("Object class")
+                .blurb("Comma-separated labels of the regions to infer on (default: all)")
+                .mutable_ready()
+                .build(),
         ];
         if kind == Kind::Classify {
             props.push(
-                glib::ParamSpecEnum::builder_with_default("inference-region", d.inference_region)
-                    .nick("Inference region")
-                    .blurb("Infer on the full frame or on each region of interest")
-                    .mutable_ready()
-                    .build(),
-            );
-            props.push(
-                glib::ParamSpecString::builder("object-class")
-                    .nick("Object class")
-                    .blurb("Comma-separated labels of the regions to infer on (default: all)")
+                glib::ParamSpecUInt::builder("reclassify-interval")
+                    .nick("Reclassify interval")
+                    .blurb(
+                        "Re-classify a tracked object (object_id) every N frames, re-attaching \
+                         its last results in between (1 = every frame, 0 = once)",
+                    )
+                    .minimum(0)
+                    .maximum(u32::MAX)
+                    .default_value(d.reclassify_interval)
                     .mutable_ready()
                     .build(),
             );
@@ -192,6 +240,14 @@ impl Settings {
                 self.inference_region = value.get().unwrap_or(self.inference_region);
             }
             "object-class" => self.object_class = string(),
+            "batch-size" => self.batch_size = value.get().unwrap_or(self.batch_size),
+            "reclassify-interval" => {
+                self.reclassify_interval = value.get().unwrap_or(self.reclassify_interval);
+            }
+            "pre-process-backend" => self.pre_process_backend = string().unwrap_or_default(),
+            "scheduling-policy" => {
+                self.scheduling_policy = string().unwrap_or_else(|| "throughput".to_owned());
+            }
             _ => {}
         }
     }
@@ -211,6 +267,10 @@ impl Settings {
             "threshold" => (self.threshold as f32).to_value(),
             "inference-region" => self.inference_region.to_value(),
             "object-class" => self.object_class.to_value(),
+            "batch-size" => self.batch_size.to_value(),
+            "reclassify-interval" => self.reclassify_interval.to_value(),
+            "pre-process-backend" => self.pre_process_backend.to_value(),
+            "scheduling-policy" => self.scheduling_policy.to_value(),
             _ => pspec.default_value().clone(),
         }
     }
