@@ -2,6 +2,7 @@
 //! `cargo xtask demo` (the main job) and `cargo xtask test` (every test); both set the machine up
 //! first. The others are their parts: `setup`, `env`.
 
+mod assets;
 mod demo;
 mod env;
 mod models;
@@ -18,7 +19,8 @@ commands:
   setup   install system packages (apt), create .venv with the pinned Python packages,
           build the workspace in release mode and collect the plugins (idempotent)
   test    setup, then every test: cargo tests (unit, integration, doc) and pytest
-  demo    setup, then run the main job and print what it found
+  demo    setup, then run the main job and print what it found: face detection on a real
+          video (--input VIDEO for your own, --output DIR instead of target/demo)
   wheel   rebuild the gstgva wheel and install it into .venv (part of setup)
   models  generate the small OpenVINO test models and their model-procs into target/models
   env     print the environment to export to use the plugins and gstgva from your shell

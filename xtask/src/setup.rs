@@ -39,6 +39,9 @@ pub fn run_all(p: &Project) -> Result<()> {
     step("release build of the workspace", || build(p))?;
     step("plugin folder (target/gstplugins)", || collect_plugins(p))?;
     step("gstgva wheel (maturin) into .venv", || wheel(p))?;
+    step("demo model and video (target/assets)", || {
+        crate::assets::fetch(p)
+    })?;
     Ok(())
 }
 
