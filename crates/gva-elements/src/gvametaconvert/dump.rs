@@ -37,7 +37,7 @@ fn write_value(out: &mut String, value: &Value, step: Option<usize>, depth: usiz
             (None, Some(i), _) => {
                 let _ = write!(out, "{i}");
             }
-            (None, None, Some(f)) => out.push_str(&format_double(f)),
+            (None, None, Some(f)) => write_double(out, f),
             (None, None, None) => out.push_str("null"),
         },
         Value::String(s) => write_string(out, s),
@@ -95,6 +95,12 @@ fn close(out: &mut String, bracket: char, step: Option<usize>, depth: usize) {
 /// A quoted string; serde_json escapes exactly what nlohmann does (`"`, `\\`, control
 /// characters, with lowercase `\u00XX`), and nothing else.
 fn write_string(out: &mut String, s: &str) {
+    if !s.bytes().any(|b| b < 0x20 || b == b'"' || b == b'\\') {
+        out.push('"');
+        out.push_str(s);
+        out.push('"');
+        return;
+    }
     match serde_json::to_string(s) {
         Ok(quoted) => out.push_str(&quoted),
         Err(_) => out.push_str("\"\""),
@@ -106,47 +112,72 @@ const MIN_EXP: i32 = -4;
 const MAX_EXP: i32 = 15;
 
 /// `value` as nlohmann's `to_chars` lays it out (shortest round-trip digits).
+#[cfg(test)]
 fn format_double(value: f64) -> String {
+    let mut out = String::new();
+    write_double(&mut out, value);
+    out
+}
+
+/// Appends `value` as nlohmann's `to_chars` lays it out (shortest round-trip digits).
+fn write_double(out: &mut String, value: f64) {
     if !value.is_finite() {
-        return "null".to_owned();
+        out.push_str("null");
+        return;
     }
-    let sign = if value.is_sign_negative() { "-" } else { "" };
+    if value.is_sign_negative() {
+        out.push('-');
+    }
     let value = value.abs();
     if value == 0.0 {
-        return format!("{sign}0.0");
+        out.push_str("0.0");
+        return;
     }
     // Rust's `{:e}` gives the shortest digits that round-trip: `d[.ddd]e<exp>`.
-    let scientific = format!("{value:e}");
+    let mut scientific = String::with_capacity(32);
+    let _ = write!(scientific, "{value:e}");
     let (mantissa, exponent) = scientific.split_once('e').unwrap_or((&scientific, "0"));
-    let digits: String = mantissa.chars().filter(|c| *c != '.').collect();
+    let (first, rest) = mantissa.split_once('.').unwrap_or((mantissa, ""));
     let exponent: i32 = exponent.parse().unwrap_or(0);
-    let k = digits.len() as i32;
+    let k = 1 + rest.len() as i32;
     // The decimal point sits after `n` digits: value = 0.digits × 10^n.
     let n = exponent + 1;
+    let zeros = |out: &mut String, count: i32| {
+        out.extend(std::iter::repeat_n(
+            '0',
+            usize::try_from(count).unwrap_or(0),
+        ));
+    };
 
-    let body = if k <= n && n <= MAX_EXP {
+    if k <= n && n <= MAX_EXP {
         // digits[000].0
-        format!("{digits}{}.0", "0".repeat((n - k) as usize))
+        out.push_str(first);
+        out.push_str(rest);
+        zeros(out, n - k);
+        out.push_str(".0");
     } else if 0 < n && n <= MAX_EXP {
-        // dig.its
-        let (int, frac) = digits.split_at(n as usize);
-        format!("{int}.{frac}")
+        // dig.its (n < k here)
+        let (int, frac) = rest.split_at((n - 1) as usize);
+        out.push_str(first);
+        out.push_str(int);
+        out.push('.');
+        out.push_str(frac);
     } else if MIN_EXP < n && n <= 0 {
         // 0.[000]digits
-        format!("0.{}{digits}", "0".repeat((-n) as usize))
+        out.push_str("0.");
+        zeros(out, -n);
+        out.push_str(first);
+        out.push_str(rest);
     } else {
         // d[.igits]e±XX
+        out.push_str(first);
+        if !rest.is_empty() {
+            out.push('.');
+            out.push_str(rest);
+        }
         let e = n - 1;
-        let (first, rest) = digits.split_at(1);
-        let mantissa = if rest.is_empty() {
-            first.to_owned()
-        } else {
-            format!("{first}.{rest}")
-        };
-        let sign = if e < 0 { '-' } else { '+' };
-        format!("{mantissa}e{sign}{:02}", e.abs())
-    };
-    format!("{sign}{body}")
+        let _ = write!(out, "e{}{:02}", if e < 0 { '-' } else { '+' }, e.abs());
+    }
 }
 
 #[cfg(test)]
