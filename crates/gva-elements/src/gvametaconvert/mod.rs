@@ -35,6 +35,14 @@
 //! Buffers of any caps pass through unchanged apart from the added meta; only video caps get
 //! JSON.
 //!
+//! Where it differs from DL Streamer, on purpose: tensor data by real precision (above); `tags`
+//! must be a JSON object (DL Streamer silently drops invalid tags and takes any JSON value);
+//! the whole-frame object appears only for classified frame tensors (DL Streamer adds an empty
+//! one for any tensor meta); `parent_id` appears when the region has a parent (≠ 0 in
+//! `GstVideoRegionOfInterestMeta`); the `"object_id"` structure is not listed as a tensor;
+//! `handoff` is emitted after the JSON is attached rather than instead of it; properties keep
+//! their values across READY→NULL; audio JSON is not produced.
+//!
 //! ```text
 //! gst-launch-1.0 filesrc location=video.mp4 ! decodebin3 ! videoconvert ! video/x-raw,format=BGR \
 //!     ! gvadetect model=face.xml ! gvametaconvert source=video.mp4 tags='{"camera":"lobby"}' \
