@@ -147,10 +147,7 @@ impl Engine {
             model_path,
             device: settings.device.clone(),
             config,
-            instance: settings
-                .model_instance_id
-                .clone()
-                .filter(|i| !i.is_empty()),
+            instance: settings.model_instance_id.clone().filter(|i| !i.is_empty()),
             interval: u64::from(settings.inference_interval.max(1)),
             frames: 0,
             results: Arc::new(results),
@@ -240,7 +237,9 @@ impl Engine {
         let (path, device, config) = (&self.model_path, &self.device, &self.config);
         let shared = get_or_compile(self.instance.as_deref(), key, || {
             match pre {
-                None => CompiledModel::load(path, device, config, Some(FrameInput::bgr(width, height))),
+                None => {
+                    CompiledModel::load(path, device, config, Some(FrameInput::bgr(width, height)))
+                }
                 Some(pre) => CompiledModel::load_with(path, device, config, pre),
             }
             .map_err(|e| e.to_string())
@@ -298,8 +297,9 @@ impl Engine {
         // handed to the completion thread: the delivered buffer is writable without a copy.
         let reader = buffer.clone();
         let fill = move |input: &mut [u8]| {
-            let frame = gst_video::VideoFrameRef::from_buffer_ref_readable(reader.as_ref(), info)
-                .map_err(|_| ModelError::Config("cannot map the frame for reading".into()))?;
+            let frame =
+                gst_video::VideoFrameRef::from_buffer_ref_readable(reader.as_ref(), info)
+                    .map_err(|_| ModelError::Config("cannot map the frame for reading".into()))?;
             pack_into(&frame, input).map_err(ModelError::Config)
         };
         pool.submit_with(buffer, fill).map_err(|e| e.to_string())?;
@@ -486,7 +486,10 @@ mod tests {
         history.store(7, 0, result("red"));
         assert_eq!(history.reuse(7, 1), Some(result("red")));
         assert_eq!(history.reuse(7, 2), Some(result("red")));
-        assert!(history.reuse(7, 3).is_none(), "re-classified every 3 frames");
+        assert!(
+            history.reuse(7, 3).is_none(),
+            "re-classified every 3 frames"
+        );
         history.store(7, 3, result("blue"));
         assert_eq!(history.reuse(7, 4), Some(result("blue")));
         assert!(history.reuse(0, 4).is_none(), "untracked objects always");

@@ -4,8 +4,7 @@
 
 use gst::glib;
 use gva_infer::converters::{
-    Blob, ClassificationResult, Converter, ConverterSettings, Detection, OutputConverter,
-    RawTensor,
+    Blob, ClassificationResult, Converter, ConverterSettings, Detection, OutputConverter, RawTensor,
 };
 use gva_infer::model::{Output, Port};
 use gva_infer::model_proc::ModelProc;
@@ -153,8 +152,7 @@ impl Results {
 
     /// Converts a batch's `outputs`: the results of each of its `batch` frames, in order.
     pub fn convert(&self, outputs: &[Output], batch: usize) -> Result<Vec<FrameResults>, String> {
-        let mut frames: Vec<FrameResults> =
-            (0..batch).map(|_| FrameResults(Vec::new())).collect();
+        let mut frames: Vec<FrameResults> = (0..batch).map(|_| FrameResults(Vec::new())).collect();
         for plan in &self.plans {
             let blob_of = |index: usize| -> Result<(Vec<usize>, &[f32]), String> {
                 let output = outputs

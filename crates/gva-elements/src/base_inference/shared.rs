@@ -68,3 +68,44 @@ pub fn get_or_compile(
     instances.insert(instance.to_owned(), Arc::downgrade(&model));
     Ok(model)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn key(preprocess: &str) -> ModelKey {
+        ModelKey {
+            path: "classifier.xml".into(),
+            device: "CPU".into(),
+            config: Vec::new(),
+            preprocess: preprocess.into(),
+        }
+    }
+
+    fn compile(count: &Mutex<u32>) -> Result<CompiledModel, String> {
+        *lock(count) += 1;
+        let path = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../target/models/classifier.xml"
+        );
+        CompiledModel::load(path, "CPU", &[], None).map_err(|e| e.to_string())
+    }
+
+    #[test]
+    fn one_instance_id_and_key_compile_once() {
+        let count = Mutex::new(0);
+        let a = get_or_compile(Some("shared-test"), key("BGR 32x32"), || compile(&count)).unwrap();
+        let b = get_or_compile(Some("shared-test"), key("BGR 32x32"), || compile(&count)).unwrap();
+        assert!(Arc::ptr_eq(&a, &b));
+        assert_eq!(*lock(&count), 1);
+        // Another key under the same id, or no id: a model of its own.
+        let c = get_or_compile(Some("shared-test"), key("NV12 32x32"), || compile(&count)).unwrap();
+        let d = get_or_compile(None, key("BGR 32x32"), || compile(&count)).unwrap();
+        assert!(!Arc::ptr_eq(&a, &c) && !Arc::ptr_eq(&a, &d));
+        assert_eq!(*lock(&count), 3);
+        // Once every user is gone, the next one compiles again.
+        drop((a, b));
+        let _e = get_or_compile(Some("shared-test"), key("BGR 32x32"), || compile(&count)).unwrap();
+        assert_eq!(*lock(&count), 4);
+    }
+}

@@ -76,6 +76,23 @@ pub fn run_format(
     frames: &[Vec<u8>],
 ) -> Result<Vec<gst::Buffer>, String> {
     init();
+    let buffers = frames
+        .iter()
+        .map(|data| gst::Buffer::from_slice(data.clone()))
+        .collect();
+    run_buffers(format, element, width, height, buffers)
+}
+
+/// Runs `appsrc ! <element> ! appsink` on `buffers` (which may carry metadata already) of
+/// `width` x `height` whose caps say `format`; timestamps are set here.
+pub fn run_buffers(
+    format: &str,
+    element: &str,
+    width: usize,
+    height: usize,
+    buffers: Vec<gst::Buffer>,
+) -> Result<Vec<gst::Buffer>, String> {
+    init();
     let pipeline = gst::parse::launch(&format!(
         "appsrc name=src format=time caps=video/x-raw,format={format},width={width},height={height},framerate=30/1 \
          ! {element} ! appsink name=sink sync=false"
@@ -104,11 +121,9 @@ pub fn run_format(
         let _ = pipeline.set_state(gst::State::Null);
         return Err(text);
     }
-    for (i, data) in frames.iter().enumerate() {
-        let mut buffer = gst::Buffer::from_slice(data.clone());
+    for (i, mut buffer) in buffers.into_iter().enumerate() {
         buffer
-            .get_mut()
-            .expect("a new buffer")
+            .make_mut()
             .set_pts(gst::ClockTime::from_mseconds(33 * i as u64));
         let _ = src.push_buffer(buffer);
     }
