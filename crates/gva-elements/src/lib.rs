@@ -1,17 +1,21 @@
-//! The GStreamer plugin `gva`: OpenVINO inference elements (SPEC.md §5).
+//! The GStreamer plugin `gva`: OpenVINO inference elements (SPEC.md §5) and the helper
+//! elements around them (SPEC.md §6).
 //!
-//! - [`gvainference`]: full-frame inference, one `GstGVATensorMeta` per output layer.
+//! - [`gvainference`]: raw inference, one `GstGVATensorMeta` per output layer (or tensors on
+//!   each region with `inference-region=roi-list`).
 //! - [`gvadetect`]: object detection, one region of interest per detection.
 //! - [`gvaclassify`]: classification of each region of interest (or of the full frame).
+//! - [`gvametaconvert`]: DL Streamer's JSON of each frame's metadata, as a `GstGVAJSONMeta`.
+//! - [`gvametapublish`]: those JSON records to a file, stdout or an MQTT broker.
+//! - [`gvawatermark`]: boxes, labels and confidences drawn into the frames.
+//! - [`gvafpscounter`]: DL Streamer's `FpsCounter(...)` lines.
 //!
-//! They share [`base_inference`]: DL Streamer's common properties, model loading, and
-//! inference — full-frame through `nireq` asynchronous requests (0 = auto = 2) whose frames
-//! leave in the order they came, region inference synchronously on the streaming thread.
-//! Frames: BGR, BGRx, BGRA, RGB, RGBx, RGBA, NV12 and I420 (the compiled model converts them,
-//! with the model-proc's `input_preproc`); `roi-list` classification takes packed RGB-family
-//! frames only (its crops are made in Rust).
-//! Not here yet: the helper elements (SPEC.md §6), batching, `reclassify-interval`, and
-//! `gvadetect` / `gvainference` on regions.
+//! The inference elements share [`base_inference`]: DL Streamer's common properties, the
+//! model read at start and compiled for the negotiated frames (pre-processing inside the
+//! OpenVINO model), full-frame inference through `nireq` asynchronous requests of
+//! `batch-size` frames whose frames leave in the order they came, region inference on the
+//! streaming thread. Frames: BGR, BGRx, BGRA, RGB, RGBx, RGBA, NV12 and I420; `roi-list`
+//! takes packed RGB-family frames only (its crops are made in Rust).
 
 pub mod base_inference;
 pub mod gvaclassify;

@@ -4,6 +4,8 @@
 
 mod common;
 
+use gst::prelude::*;
+
 use common::{frame, info, init, model, run, run_buffers};
 use gva_meta::{NewRegion, Rect, VideoFrame};
 
@@ -363,4 +365,46 @@ fn backend_and_scheduling_values_are_checked_at_start() {
     let err = start("scheduling-policy=fast").unwrap_err();
     assert!(err.contains("unknown scheduling-policy 'fast'"), "{err}");
     assert!(start("pre-process-backend=opencv scheduling-policy=latency").is_ok());
+}
+
+#[test]
+fn a_deprecated_converter_name_works_and_posts_one_warning() {
+    init();
+    let dir = std::env::temp_dir().join(format!("gva-deprecated-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let proc_path = dir.join("classifier.json");
+    let text = std::fs::read_to_string(model("classifier.json"))
+        .unwrap()
+        .replace(
+            "\"converter\": \"label\"",
+            "\"converter\": \"tensor_to_label\"",
+        );
+    assert!(text.contains("tensor_to_label"));
+    std::fs::write(&proc_path, text).unwrap();
+    let pipeline = gst::parse::launch(&format!(
+        "videotestsrc num-buffers=2 pattern=red ! video/x-raw,format=BGR,width=32,height=32 \
+         ! gvaclassify inference-region=full-frame model={} model-proc={} {F32} ! fakesink",
+        model("classifier.xml"),
+        proc_path.display()
+    ))
+    .unwrap();
+    pipeline.set_state(gst::State::Playing).unwrap();
+    let bus = pipeline.bus().unwrap();
+    let mut warnings = Vec::new();
+    for msg in bus.iter_timed(gst::ClockTime::from_seconds(20)) {
+        match msg.view() {
+            gst::MessageView::Warning(w) => warnings.push(w.error().to_string()),
+            gst::MessageView::Eos(_) => break,
+            gst::MessageView::Error(e) => panic!("{}", e.error()),
+            _ => {}
+        }
+    }
+    pipeline.set_state(gst::State::Null).unwrap();
+    std::fs::remove_dir_all(&dir).unwrap();
+    assert_eq!(warnings.len(), 1, "{warnings:?}");
+    assert!(
+        warnings[0].contains("tensor_to_label") && warnings[0].contains("label"),
+        "{}",
+        warnings[0]
+    );
 }
