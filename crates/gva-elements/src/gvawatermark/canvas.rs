@@ -83,13 +83,24 @@ pub struct Mask {
 }
 
 impl Mask {
-    /// Coverage at mask coordinates, 0 outside the mask.
-    fn at(&self, mx: i64, my: i64) -> u32 {
-        if mx < 0 || my < 0 || mx >= self.width as i64 || my >= self.height as i64 {
-            return 0;
-        }
-        u32::from(self.alpha[my as usize * self.width + mx as usize])
+    /// Row `my` of the mask, `None` outside it.
+    fn row(&self, my: i64) -> Option<&[u8]> {
+        let my = usize::try_from(my).ok()?;
+        self.alpha.get(my * self.width..(my + 1) * self.width)
     }
+}
+
+/// Coverage at `mx` plus at `mx + 1` of a mask row (0 outside it).
+#[inline]
+fn pair(row: Option<&[u8]>, mx: i64) -> u32 {
+    let Some(row) = row else { return 0 };
+    let at = |x: i64| {
+        usize::try_from(x)
+            .ok()
+            .and_then(|x| row.get(x))
+            .map_or(0, |&a| u32::from(a))
+    };
+    at(mx) + at(mx + 1)
 }
 
 /// One plane: its bytes and row stride.
@@ -115,10 +126,38 @@ pub struct Canvas<'a> {
     planes: Vec<Plane<'a>>,
 }
 
-/// Blends `src` over `dst` with coverage `a` (0–255).
+/// Blends `src` over `dst` with coverage `a` (0–255), rounded to nearest.
 #[inline]
 fn mix(dst: u8, src: u8, a: u32) -> u8 {
-    ((u32::from(dst) * (255 - a) + u32::from(src) * a + 127) / 255) as u8
+    // round(x / 255), exact for x <= 255 * 255.
+    let x = u32::from(dst) * (255 - a) + u32::from(src) * a + 128;
+    ((x + (x >> 8)) >> 8) as u8
+}
+
+/// Sets every `N`-byte pixel of `row` to `px`.
+#[inline]
+fn fill_pixels<const N: usize>(row: &mut [u8], px: &[u8; 4]) {
+    let px: [u8; N] = std::array::from_fn(|i| px[i]);
+    for p in row.chunks_exact_mut(N) {
+        p.copy_from_slice(&px);
+    }
+}
+
+/// Blends `px` into the `N`-byte pixels of `row` with the coverages `alpha`.
+#[inline]
+fn blend_pixels<const N: usize>(row: &mut [u8], alpha: &[u8], px: &[u8; 4]) {
+    let px: [u8; N] = std::array::from_fn(|i| px[i]);
+    for (p, &a) in row.chunks_exact_mut(N).zip(alpha) {
+        match a {
+            0 => {}
+            255 => p.copy_from_slice(&px),
+            a => {
+                for (byte, &src) in p.iter_mut().zip(&px) {
+                    *byte = mix(*byte, src, u32::from(a));
+                }
+            }
+        }
+    }
 }
 
 impl<'a> Canvas<'a> {
@@ -176,8 +215,9 @@ impl<'a> Canvas<'a> {
                 let plane = &mut self.planes[0];
                 for y in area.y0..y1 {
                     if let Some(row) = plane.row(y, area.x0 * bpp, x1 * bpp) {
-                        for p in row.chunks_exact_mut(bpp) {
-                            p.copy_from_slice(&px[..bpp]);
+                        match bpp {
+                            3 => fill_pixels::<3>(row, &px),
+                            _ => fill_pixels::<4>(row, &px),
                         }
                     }
                 }
@@ -233,14 +273,9 @@ impl<'a> Canvas<'a> {
                     let Some(row) = plane.row(fy as usize, fx0 * bpp, fx1 * bpp) else {
                         continue;
                     };
-                    for (p, &a) in row.chunks_exact_mut(bpp).zip(&mrow[mx0..]) {
-                        let a = u32::from(a);
-                        if a == 0 {
-                            continue;
-                        }
-                        for (byte, &src) in p.iter_mut().zip(&px) {
-                            *byte = mix(*byte, src, a);
-                        }
+                    match bpp {
+                        3 => blend_pixels::<3>(row, &mrow[mx0..], &px),
+                        _ => blend_pixels::<4>(row, &mrow[mx0..], &px),
                     }
                 }
             }
@@ -262,33 +297,58 @@ impl<'a> Canvas<'a> {
                 let (cx1, cy1) = (fx1.div_ceil(2), (fy1 as usize).div_ceil(2));
                 for cy in cy0..cy1 {
                     let my = 2 * cy as i64 - mask.y;
-                    for cx in cx0..cx1 {
+                    let (top, bottom) = (mask.row(my), mask.row(my + 1));
+                    // Mean coverage of the 2x2 luma block of chroma sample `cx`.
+                    let alpha = |cx: usize| {
                         let mx = 2 * cx as i64 - mask.x;
-                        let sum = mask.at(mx, my)
-                            + mask.at(mx + 1, my)
-                            + mask.at(mx, my + 1)
-                            + mask.at(mx + 1, my + 1);
-                        let a = (sum + 2) / 4;
-                        if a == 0 {
+                        (pair(top, mx) + pair(bottom, mx) + 2) / 4
+                    };
+                    if layout == Layout::Nv12 {
+                        let Some(row) = self.planes[1].row(cy, cx0 * 2, cx1 * 2) else {
                             continue;
-                        }
-                        if layout == Layout::Nv12 {
-                            if let Some(p) = self.planes[1].row(cy, cx * 2, cx * 2 + 2) {
+                        };
+                        for (cx, p) in (cx0..).zip(row.chunks_exact_mut(2)) {
+                            let a = alpha(cx);
+                            if a != 0 {
                                 p[0] = mix(p[0], u, a);
                                 p[1] = mix(p[1], v, a);
                             }
-                        } else {
-                            if let Some(p) = self.planes[1].row(cy, cx, cx + 1) {
-                                p[0] = mix(p[0], u, a);
-                            }
-                            if let Some(p) = self.planes[2].row(cy, cx, cx + 1) {
-                                p[0] = mix(p[0], v, a);
+                        }
+                    } else {
+                        for (plane, value) in [(1, u), (2, v)] {
+                            let Some(row) = self.planes[plane].row(cy, cx0, cx1) else {
+                                continue;
+                            };
+                            for (cx, p) in (cx0..).zip(row.iter_mut()) {
+                                let a = alpha(cx);
+                                if a != 0 {
+                                    *p = mix(*p, value, a);
+                                }
                             }
                         }
                     }
                 }
             }
             _ => {}
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn mix_rounds_like_the_exact_division() {
+        for dst in 0..=255u8 {
+            for src in [0u8, 1, 77, 128, 254, 255] {
+                for a in 0..=255u32 {
+                    let exact = (f64::from(dst) * f64::from(255 - a)
+                        + f64::from(src) * f64::from(a))
+                        / 255.0;
+                    assert_eq!(mix(dst, src, a), exact.round() as u8, "{dst} {src} {a}");
+                }
+            }
         }
     }
 }
