@@ -1,0 +1,552 @@
+//! gvametapublish, method=mqtt, against a real Mosquitto broker: delivery, order, broker
+//! restarts, credentials, parallel pipelines, bounds and errors.
+
+mod broker;
+mod common;
+
+use std::collections::HashSet;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use broker::{Broker, MosquittoSub, Options, Subscriber};
+use gst::prelude::*;
+use gva_meta::JsonMeta;
+
+/// The record of frame `i` of `source`.
+fn record(source: &str, i: usize) -> String {
+    format!(r#"{{"frame":{i},"objects":[{{"detection":{{"label":"car"}}}}],"source":"{source}"}}"#)
+}
+
+fn frame_of(record: &str) -> (String, usize) {
+    let v: serde_json::Value = serde_json::from_str(record).expect("a JSON record");
+    (
+        v["source"].as_str().expect("source").to_owned(),
+        v["frame"].as_u64().expect("frame") as usize,
+    )
+}
+
+fn buffer(i: usize, message: Option<&str>) -> gst::Buffer {
+    let mut buffer = gst::Buffer::from_slice(vec![0u8; 8]);
+    {
+        let b = buffer.get_mut().expect("a new buffer");
+        b.set_pts(gst::ClockTime::from_mseconds(i as u64));
+        if let Some(m) = message {
+            JsonMeta::add(b, m).expect("a JSON meta");
+        }
+    }
+    buffer
+}
+
+/// `appsrc ! gvametapublish method=mqtt <props> ! fakesink`, with the bus messages kept.
+struct Run {
+    pipeline: gst::Pipeline,
+    src: gst_app::AppSrc,
+    messages: Arc<Mutex<Vec<(gst::MessageType, String)>>>,
+}
+
+impl Run {
+    fn new(props: &str) -> Self {
+        common::init();
+        let pipeline = gst::parse::launch(&format!(
+            "appsrc name=src format=time caps=application/x-gva-test max-bytes=0 block=true \
+             ! gvametapublish name=publish method=mqtt {props} ! fakesink sync=false"
+        ))
+        .expect("the pipeline parses")
+        .downcast::<gst::Pipeline>()
+        .expect("a pipeline");
+        let src = pipeline.by_name("src").and_downcast().expect("appsrc");
+        let messages = Arc::new(Mutex::new(Vec::new()));
+        let bus = pipeline.bus().expect("a bus");
+        let m = messages.clone();
+        bus.set_sync_handler(move |_, message| {
+            let text = match message.view() {
+                gst::MessageView::Error(e) => Some(e.error().to_string()),
+                gst::MessageView::Warning(w) => Some(w.error().to_string()),
+                gst::MessageView::Eos(_) => Some(String::new()),
+                _ => None,
+            };
+            if let Some(text) = text {
+                m.lock().unwrap().push((message.type_(), text));
+            }
+            gst::BusSyncReply::Drop
+        });
+        Self {
+            pipeline,
+            src,
+            messages,
+        }
+    }
+
+    fn play(&self) -> Result<(), String> {
+        match self.pipeline.set_state(gst::State::Playing) {
+            Ok(_) => Ok(()),
+            Err(_) => Err(self.first(gst::MessageType::Error).unwrap_or_default()),
+        }
+    }
+
+    fn set_password(&self, password: &str) {
+        let publish = self.pipeline.by_name("publish").expect("the element");
+        publish.set_property("password", password);
+    }
+
+    fn push(&self, i: usize, message: Option<&str>) {
+        let _ = self.src.push_buffer(buffer(i, message));
+    }
+
+    fn first(&self, kind: gst::MessageType) -> Option<String> {
+        let messages = self.messages.lock().unwrap();
+        messages
+            .iter()
+            .find(|(k, _)| *k == kind)
+            .map(|(_, t)| t.clone())
+    }
+
+    fn all(&self, kind: gst::MessageType) -> Vec<String> {
+        let messages = self.messages.lock().unwrap();
+        messages
+            .iter()
+            .filter(|(k, _)| *k == kind)
+            .map(|(_, t)| t.clone())
+            .collect()
+    }
+
+    /// Sends EOS and waits for it or an error; the error text if any.
+    fn finish(&self) -> Result<(), String> {
+        let _ = self.src.end_of_stream();
+        let deadline = Instant::now() + Duration::from_secs(60);
+        loop {
+            if let Some(error) = self.first(gst::MessageType::Error) {
+                return Err(error);
+            }
+            if self.first(gst::MessageType::Eos).is_some() {
+                return Ok(());
+            }
+            assert!(Instant::now() < deadline, "no EOS within 60 s");
+            std::thread::sleep(Duration::from_millis(10));
+        }
+    }
+}
+
+impl Drop for Run {
+    fn drop(&mut self) {
+        let _ = self.pipeline.set_state(gst::State::Null);
+    }
+}
+
+/// Asserts that `records` hold frames `0..n` of `source`, in order, each at least once; returns
+/// the number of duplicates.
+fn assert_all_in_order(records: &[String], source: &str, n: usize) -> usize {
+    let frames: Vec<usize> = records
+        .iter()
+        .map(|r| frame_of(r))
+        .filter(|(s, _)| s == source)
+        .map(|(_, f)| f)
+        .collect();
+    let mut seen = HashSet::new();
+    let mut firsts = Vec::new();
+    for &f in &frames {
+        if seen.insert(f) {
+            firsts.push(f);
+        }
+    }
+    let missing: Vec<usize> = (0..n).filter(|f| !seen.contains(f)).collect();
+    assert!(
+        missing.is_empty(),
+        "{source}: {} of {n} frames missing, the first {:?}",
+        missing.len(),
+        &missing[..missing.len().min(10)]
+    );
+    let late = firsts.windows(2).find(|w| w[0] > w[1]);
+    assert_eq!(late, None, "{source}: first arrivals out of order");
+    frames.len() - n
+}
+
+#[test]
+fn thousands_of_records_arrive_exactly_once_in_order() {
+    let broker = Broker::start();
+    let topic = "gva/many";
+    let sub = MosquittoSub::start(&broker, topic);
+    let run = Run::new(&format!("address={} topic={topic}", broker.address()));
+    run.play().expect("plays");
+    let n = 3000;
+    let mut expected = Vec::new();
+    for i in 0..n {
+        // Every 10th frame has no message and is not published.
+        if i % 10 == 9 {
+            run.push(i, None);
+        } else {
+            let r = record("cam", i);
+            run.push(i, Some(&r));
+            expected.push(r);
+        }
+    }
+    run.finish().expect("EOS without error");
+    let got = sub.wait_for(expected.len(), Duration::from_secs(20));
+    assert_eq!(
+        got.len(),
+        expected.len(),
+        "exactly once (QoS 1 on one connection)"
+    );
+    assert_eq!(got, expected);
+    assert!(run.all(gst::MessageType::Warning).is_empty());
+}
+
+#[test]
+fn qos0_from_mqtt_config_delivers_in_order() {
+    let broker = Broker::start();
+    let dir = std::env::temp_dir().join(format!("gva-mqtt-config-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("a folder");
+    let config = dir.join("qos0.json");
+    // The file's values win over the properties (as DL Streamer applies it).
+    std::fs::write(
+        &config,
+        format!(
+            r#"{{"address":"{}","topic":"gva/qos0","qos":0,"keep-alive":5,"TLS":false,"ssl_CA_certificate":""}}"#,
+            broker.address()
+        ),
+    )
+    .expect("writes");
+    let sub = Subscriber::start(&broker, "gva/qos0", None);
+    let run = Run::new(&format!(
+        "address=127.0.0.1:1 topic=ignored mqtt-config={}",
+        config.display()
+    ));
+    run.play().expect("plays");
+    let n = 2000;
+    for i in 0..n {
+        run.push(i, Some(&record("q0", i)));
+    }
+    run.finish().expect("EOS without error");
+    let got = sub.wait_for(n, Duration::from_secs(20));
+    // On loopback nothing is dropped; QoS 0 never sends anything twice.
+    assert_eq!(got, (0..n).map(|i| record("q0", i)).collect::<Vec<_>>());
+}
+
+#[test]
+fn a_broker_restart_mid_stream_loses_nothing() {
+    let mut broker = Broker::with(Options {
+        persistence: true,
+        ..Options::default()
+    });
+    let topic = "gva/restart";
+    let sub = Subscriber::start(&broker, topic, None);
+    let run = Run::new(&format!(
+        "address={} topic={topic} max-reconnect-interval=1 flush-timeout=30",
+        broker.address()
+    ));
+    run.play().expect("plays");
+    let n = 3000;
+    for i in 0..1000 {
+        run.push(i, Some(&record("r", i)));
+    }
+    sub.wait_for(300, Duration::from_secs(10));
+    broker.stop();
+    // Records published while the broker is away are held.
+    for i in 1000..2000 {
+        run.push(i, Some(&record("r", i)));
+    }
+    broker.restart();
+    for i in 2000..n {
+        run.push(i, Some(&record("r", i)));
+    }
+    run.finish().expect("EOS without error");
+    let got = sub.wait_for(n, Duration::from_secs(30));
+    let duplicates = assert_all_in_order(&got, "r", n);
+    eprintln!(
+        "broker restart: {n} records, {} received, {duplicates} duplicates",
+        got.len()
+    );
+    let warnings = run.all(gst::MessageType::Warning).join("\n");
+    assert!(
+        warnings.contains("lost the connection to the MQTT broker at 127.0.0.1:"),
+        "{warnings}"
+    );
+    assert!(
+        warnings.contains("reconnected to the MQTT broker"),
+        "{warnings}"
+    );
+}
+
+#[test]
+fn a_full_buffer_warns_and_waits_then_delivers() {
+    let mut broker = Broker::with(Options {
+        persistence: true,
+        ..Options::default()
+    });
+    let topic = "gva/bound";
+    let sub = Subscriber::start(&broker, topic, None);
+    let run = Run::new(&format!(
+        "address={} topic={topic} max-buffered-records=5 max-reconnect-interval=1",
+        broker.address()
+    ));
+    run.play().expect("plays");
+    run.push(0, Some(&record("b", 0)));
+    sub.wait_for(1, Duration::from_secs(10));
+    broker.stop();
+    let src = run.src.clone();
+    let pusher = std::thread::spawn(move || {
+        for i in 1..40 {
+            let _ = src.push_buffer(buffer(i, Some(&record("b", i))));
+        }
+    });
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !run
+        .all(gst::MessageType::Warning)
+        .iter()
+        .any(|w| w.contains("max-buffered-records=5"))
+    {
+        assert!(
+            Instant::now() < deadline,
+            "no warning about the full buffer"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let warning = run
+        .all(gst::MessageType::Warning)
+        .into_iter()
+        .find(|w| w.contains("max-buffered-records"))
+        .expect("the warning");
+    assert_eq!(
+        warning,
+        format!(
+            "5 records wait for the MQTT broker at {} (max-buffered-records=5): the stream waits until they are delivered",
+            broker.address()
+        )
+    );
+    broker.restart();
+    pusher.join().expect("the pusher ends");
+    run.finish().expect("EOS without error");
+    let got = sub.wait_for(40, Duration::from_secs(20));
+    assert_all_in_order(&got, "b", 40);
+}
+
+#[test]
+fn stopping_while_the_broker_is_away_does_not_hang() {
+    let mut broker = Broker::start();
+    let run = Run::new(&format!(
+        "address={} topic=gva/stop max-buffered-records=2 flush-timeout=30",
+        broker.address()
+    ));
+    run.play().expect("plays");
+    broker.stop();
+    let src = run.src.clone();
+    let pusher = std::thread::spawn(move || {
+        for i in 0..10 {
+            let _ = src.push_buffer(buffer(i, Some(&record("s", i))));
+        }
+    });
+    std::thread::sleep(Duration::from_millis(500));
+    let start = Instant::now();
+    run.pipeline.set_state(gst::State::Null).expect("stops");
+    assert!(
+        start.elapsed() < Duration::from_secs(10),
+        "{:?}",
+        start.elapsed()
+    );
+    pusher.join().expect("the pusher ends");
+    let error = run
+        .first(gst::MessageType::Error)
+        .expect("undelivered records are reported");
+    assert!(
+        error.contains("records were not delivered to the MQTT broker at 127.0.0.1:"),
+        "{error}"
+    );
+}
+
+#[test]
+fn credentials_right_ones_work_wrong_ones_fail_clearly() {
+    let password = "s3cret-Pa55-word-4417";
+    let broker = Broker::with(Options {
+        users: vec![("camera".into(), password.into())],
+        ..Options::default()
+    });
+    // Everything the element and GStreamer log at DEBUG and above is collected (and not
+    // printed); the passwords must not be in it. They are set as properties, not in a launch
+    // line, which GStreamer itself logs.
+    let logged = Arc::new(Mutex::new(String::new()));
+    common::init();
+    {
+        let logged = logged.clone();
+        gst::log::remove_default_log_function();
+        gst::log::set_default_threshold(gst::DebugLevel::Debug);
+        gst::log::add_log_function(move |_, _, _, _, _, _, message| {
+            if let Some(m) = message.get() {
+                let mut l = logged.lock().unwrap();
+                l.push_str(&m);
+                l.push('\n');
+            }
+        });
+    }
+    let topic = "gva/auth";
+    let sub = Subscriber::start(&broker, topic, Some(("camera", password)));
+    let run = Run::new(&format!(
+        "address={} topic={topic} username=camera",
+        broker.address()
+    ));
+    run.set_password(password);
+    run.play().expect("right credentials connect");
+    for i in 0..100 {
+        run.push(i, Some(&record("a", i)));
+    }
+    run.finish().expect("EOS without error");
+    assert_eq!(sub.wait_for(100, Duration::from_secs(10)).len(), 100);
+    drop(run);
+
+    let wrong = "wrong-Pa55-word-9921";
+    for (props, password) in [("username=camera", Some(wrong)), ("", None)] {
+        let run = Run::new(&format!(
+            "address={} topic={topic} {props}",
+            broker.address()
+        ));
+        if let Some(p) = password {
+            run.set_password(p);
+        }
+        let start = Instant::now();
+        let error = run.play().expect_err("refused");
+        assert!(
+            start.elapsed() < Duration::from_secs(5),
+            "a refusal is not retried"
+        );
+        assert_eq!(
+            error,
+            format!(
+                "could not connect to the MQTT broker at {}: the broker refused: not authorized",
+                broker.address()
+            )
+        );
+    }
+    gst::log::set_default_threshold(gst::DebugLevel::None);
+    let logged = logged.lock().unwrap();
+    assert!(
+        logged.contains("starting with Settings"),
+        "the element's debug log was collected"
+    );
+    let leaks: Vec<&str> = logged
+        .lines()
+        .filter(|l| l.contains(password) || l.contains(wrong))
+        .collect();
+    assert!(leaks.is_empty(), "passwords in the debug log: {leaks:?}");
+}
+
+#[test]
+fn several_pipelines_publish_to_one_topic() {
+    let broker = Broker::start();
+    let topic = "gva/shared";
+    let sub = Subscriber::start(&broker, topic, None);
+    let n = 1000;
+    let sources = ["cam0", "cam1", "cam2"];
+    let threads: Vec<_> = sources
+        .iter()
+        .map(|source| {
+            let address = broker.address();
+            let source = source.to_string();
+            std::thread::spawn(move || {
+                let run = Run::new(&format!("address={address} topic={topic}"));
+                run.play().expect("plays");
+                for i in 0..n {
+                    run.push(i, Some(&record(&source, i)));
+                }
+                run.finish().expect("EOS without error");
+            })
+        })
+        .collect();
+    for t in threads {
+        t.join().expect("a pipeline thread");
+    }
+    let got = sub.wait_for(n * sources.len(), Duration::from_secs(20));
+    assert_eq!(got.len(), n * sources.len());
+    for source in sources {
+        assert_eq!(
+            assert_all_in_order(&got, source, n),
+            0,
+            "{source}: no duplicates"
+        );
+    }
+}
+
+#[test]
+fn an_unreachable_broker_fails_the_start_with_its_address() {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("a free port")
+        .port();
+    let run = Run::new(&format!(
+        "address=127.0.0.1:{port} topic=t max-connect-attempts=2"
+    ));
+    let start = Instant::now();
+    let error = run.play().expect_err("cannot start");
+    assert!(
+        start.elapsed() >= Duration::from_secs(1),
+        "one back-off between the two attempts"
+    );
+    assert!(
+        error.starts_with(&format!(
+            "could not connect to the MQTT broker at 127.0.0.1:{port} after 2 attempt(s) (max-connect-attempts=2): "
+        )),
+        "{error}"
+    );
+    assert!(error.contains("Connection refused"), "{error}");
+}
+
+#[test]
+fn bad_settings_fail_the_start_clearly() {
+    let dir = std::env::temp_dir().join(format!("gva-mqtt-bad-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("a folder");
+    let unknown = dir.join("unknown.json");
+    std::fs::write(&unknown, r#"{"adress":"x:1"}"#).expect("writes");
+    let qos = dir.join("qos.json");
+    std::fs::write(&qos, r#"{"qos":3}"#).expect("writes");
+    let broken = dir.join("broken.json");
+    std::fs::write(&broken, r#"{"password": "hunter2""#).expect("writes");
+    let cases = [
+        (
+            "topic=t".to_owned(),
+            "method=mqtt needs the broker's address (host:port)".to_owned(),
+        ),
+        (
+            "address=localhost:1883".to_owned(),
+            "method=mqtt needs a topic".to_owned(),
+        ),
+        (
+            "address=localhost:99999 topic=t".to_owned(),
+            "the MQTT address \"localhost:99999\" is not host:port (port \"99999\" is not 1-65535)"
+                .to_owned(),
+        ),
+        (
+            "address=localhost topic=a/#".to_owned(),
+            "has a wildcard".to_owned(),
+        ),
+        (
+            format!(
+                "address=localhost topic=t mqtt-config={}",
+                unknown.display()
+            ),
+            "has an unknown key \"adress\"".to_owned(),
+        ),
+        (
+            format!("address=localhost topic=t mqtt-config={}", qos.display()),
+            "\"qos\" must be an integer from 0 to 2".to_owned(),
+        ),
+        (
+            format!("address=localhost topic=t mqtt-config={}", broken.display()),
+            "is not valid JSON".to_owned(),
+        ),
+        (
+            format!(
+                "address=localhost topic=t mqtt-config={}/missing.json",
+                dir.display()
+            ),
+            "could not read the mqtt-config file".to_owned(),
+        ),
+        (
+            "address=localhost topic=t password=hunter2".to_owned(),
+            "a password is set but no username".to_owned(),
+        ),
+    ];
+    for (props, expected) in cases {
+        let run = Run::new(&props);
+        let error = run.play().expect_err(&props);
+        assert!(error.contains(&expected), "{props}: {error}");
+        assert!(!error.contains("hunter2"), "{props}: {error}");
+    }
+}
