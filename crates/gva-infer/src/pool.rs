@@ -86,7 +86,11 @@ impl<T: Send + 'static> Pool<T> {
                     let result = started
                         .and_then(|()| request.wait())
                         .and_then(|()| request.outputs());
-                    // A panicking callback must not stop the pool (nor lose the request).
+                    // The outputs are copied out: the request can take the next input while
+                    // this one is delivered. (The pool may be gone already; then the request
+                    // is simply dropped.)
+                    let _ = returns.send(request);
+                    // A panicking callback must not stop the pool.
                     let delivered = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
                         deliver(tags, result)
                     }));
@@ -95,8 +99,6 @@ impl<T: Send + 'static> Pool<T> {
                             .panicked
                             .store(true, std::sync::atomic::Ordering::Relaxed);
                     }
-                    // The pool may be gone already; then the request is simply dropped.
-                    let _ = returns.send(request);
                     let mut count = flight.count.lock().unwrap_or_else(|p| p.into_inner());
                     *count = count.saturating_sub(1);
                     if *count == 0 {
