@@ -53,6 +53,7 @@ pub fn run_tests(p: &Project, cargo_args: &[String]) -> Result<()> {
             "check",
             "--no-cache",
             "tests/python",
+            "samples",
             "crates/gva-py-ext/python",
             "benches/python",
             "xtask/models",
