@@ -25,6 +25,8 @@ struct LinkState {
     outbox: Outbox,
     /// Has been connected once (the start succeeded).
     started: bool,
+    /// Connections made so far.
+    connections: u64,
     /// A failure that ends publishing (bad credentials, start attempts used up).
     fatal: Option<PublishError>,
     /// The pipeline is stopping: nothing waits any more.
@@ -61,8 +63,9 @@ pub struct MqttPublisher {
     link: Arc<Link>,
     thread: Option<JoinHandle<()>>,
     warn: Arc<Warn>,
-    /// A warning about a full outbox was posted and the outbox has not drained since.
-    full_warned: bool,
+    /// The connection (count) during which a full outbox was last reported: one warning per
+    /// connection, so a broker slower than the stream does not flood the bus.
+    full_warned: Option<u64>,
     finished: bool,
 }
 
@@ -93,7 +96,7 @@ impl MqttPublisher {
             link,
             thread: Some(thread),
             warn,
-            full_warned: false,
+            full_warned: None,
             finished: false,
         };
         let mut state = publisher.link.lock();
@@ -141,8 +144,8 @@ impl Publisher for MqttPublisher {
             if state.outbox.len() < self.config.max_buffered_records {
                 break;
             }
-            if !self.full_warned {
-                self.full_warned = true;
+            if self.full_warned != Some(state.connections) {
+                self.full_warned = Some(state.connections);
                 (self.warn)(&format!(
                     "{} records wait for the MQTT broker at {} (max-buffered-records={}): the stream waits until they are delivered",
                     state.outbox.len(),
@@ -151,9 +154,6 @@ impl Publisher for MqttPublisher {
                 ));
             }
             state = link.wait_timeout(state, Duration::from_secs(1));
-        }
-        if self.full_warned && state.outbox.len() < self.config.max_buffered_records / 2 {
-            self.full_warned = false;
         }
         state.outbox.push(
             record.as_bytes().to_vec(),
@@ -287,6 +287,7 @@ fn run(
                 failures = 0;
                 let reconnect = state.started;
                 state.started = true;
+                state.connections += 1;
                 match state.outbox.connected(&client, &config.topic, config.qos) {
                     Ok(n) if reconnect => warn(&format!(
                         "reconnected to the MQTT broker at {}; re-publishing {n} held records",
