@@ -114,3 +114,74 @@ fn missing_labels_file() {
     ));
     assert!(e.contains("labels-file '/nonexistent/labels.txt'"), "{e}");
 }
+
+/// Writes `text` as a model-proc in a temp dir and returns its path.
+fn model_proc(name: &str, text: &str) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("gva-elements-{name}-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("a temp dir");
+    let path = dir.join(format!("{name}.json"));
+    std::fs::write(&path, text).expect("written");
+    path
+}
+
+#[test]
+fn model_proc_names_a_layer_the_model_does_not_have() {
+    let path = model_proc(
+        "unknown_layer",
+        r#"{"json_schema_version": "2.2.0", "input_preproc": [],
+            "output_postproc": [{"layer_name": "boxes_out", "converter": "detection_output"}]}"#,
+    );
+    let e = start_error(&format!(
+        "gvadetect model={} model-proc={}",
+        model("detector_ssd.xml"),
+        path.display()
+    ));
+    assert!(
+        e.contains("names layer 'boxes_out'") && e.contains("its outputs: detection_out"),
+        "{e}"
+    );
+}
+
+#[test]
+fn output_shape_that_does_not_fit_the_converter() {
+    // The classifier's [1, 3] output read as SSD rows of 7 values.
+    let path = model_proc(
+        "bad_shape",
+        r#"{"json_schema_version": "2.2.0", "input_preproc": [],
+            "output_postproc": [{"layer_name": "prob", "converter": "detection_output"}]}"#,
+    );
+    let e = start_error(&format!(
+        "gvadetect model={} model-proc={}",
+        model("classifier.xml"),
+        path.display()
+    ));
+    assert!(
+        e.contains("output 'prob' of shape [1, 3] does not fit converter 'detection_output'"),
+        "{e}"
+    );
+    let path = model_proc(
+        "bad_yolo",
+        r#"{"json_schema_version": "2.2.0", "input_preproc": [],
+            "output_postproc": [{"layer_name": "prob", "converter": "yolo_v8"}]}"#,
+    );
+    let e = start_error(&format!(
+        "gvadetect model={} model-proc={}",
+        model("classifier.xml"),
+        path.display()
+    ));
+    assert!(e.contains("does not fit converter 'yolo_v8'"), "{e}");
+}
+
+#[test]
+fn frames_the_elements_cannot_take_fail_negotiation() {
+    let e = common::run_format(
+        "GRAY8",
+        &format!("gvadetect model={}", model("detector_ssd.xml")),
+        64,
+        64,
+        &[vec![0u8; 64 * 64]],
+    )
+    .expect_err("GRAY8 is not a format the elements take");
+    // GStreamer's own negotiation failure (the pad templates list the formats); no hang.
+    assert!(e.contains("Internal data stream error"), "{e}");
+}

@@ -73,6 +73,18 @@ impl Results {
         element_id: String,
         warnings: &mut Vec<String>,
     ) -> Result<Self, String> {
+        if let Some(proc) = model_proc {
+            for name in proc.output_postproc.iter().flat_map(|i| &i.layer_names) {
+                if !outputs.iter().any(|p| &p.name == name) {
+                    let names: Vec<&str> = outputs.iter().map(|p| p.name.as_str()).collect();
+                    return Err(format!(
+                        "model-proc output_postproc names layer '{name}', which the model does \
+                         not have (its outputs: {})",
+                        names.join(", ")
+                    ));
+                }
+            }
+        }
         let mut plans = Vec::new();
         for (index, port) in outputs.iter().enumerate() {
             let item = model_proc.and_then(|m| m.postproc_for(&port.name));
@@ -88,6 +100,7 @@ impl Results {
                 None => default_converter(kind, port)?,
             };
             check_converter(kind, converter, port)?;
+            check_shape(converter, port)?;
             let mut labels_output = None;
             if converter == Converter::BoxesLabels {
                 // The pair's boxes output carries the plan; its labels output is the item's
@@ -415,6 +428,25 @@ fn check_converter(kind: Kind, converter: Converter, port: &Port) -> Result<(), 
             port.name
         ))
     }
+}
+
+/// Refuses an output whose shape the converter cannot read.
+fn check_shape(converter: Converter, port: &Port) -> Result<(), String> {
+    let expected = match converter {
+        Converter::DetectionOutput if port.shape.last() != Some(&7) => {
+            "[..., N, 7] (image_id, label, confidence, x_min, y_min, x_max, y_max)"
+        }
+        Converter::YoloV8 if port.shape.len() != 3 || port.shape[1] < 5 => {
+            "[B, 4 + classes, anchors]"
+        }
+        _ => return Ok(()),
+    };
+    Err(format!(
+        "output '{}' of shape {:?} does not fit converter '{}': expected {expected}",
+        port.name,
+        port.shape,
+        converter.name()
+    ))
 }
 
 /// Refuses labels whose count does not match the classes the output has.
