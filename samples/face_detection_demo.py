@@ -1,13 +1,15 @@
 """The gva-rs demo (``cargo xtask demo``): face detection on a video, the whole stack at work.
 
-    filesrc ! decodebin ! videoconvert ! video/x-raw,format=BGRx
+    filesrc ! decodebin ! videoconvert ! video/x-raw,format=BGRx ! queue
       ! gvainference model=face_detection_short_range.xml model-proc=...json   (raw output tensors)
       ! gvapython module=face_detection_decoder.py                             (tensors -> regions)
       ! gvawatermark                                                           (boxes drawn)
       ! gvametaconvert add-empty-results=true                                  (JSON per frame)
       ! gvametapublish method=file file-format=json-lines file-path=faces.jsonl
       ! gvafpscounter
-      ! videoconvert ! vp8enc ! webmmux ! filesink location=faces.webm        (or PNG frames)
+      ! queue ! videoconvert ! vp8enc ! webmmux ! filesink location=faces.webm  (or PNG frames)
+
+The two queues let decoding, inference and encoding run on their own threads.
 
 A pad probe before the encoder reads every frame's regions through ``gstgva`` to count frames and
 faces; at the end the demo prints a summary and exits 0, or prints the error and exits 1.
@@ -89,7 +91,7 @@ def pipeline_description(
     return (
         f"filesrc location={quote(input)} "
         '! decodebin caps="video/x-raw(ANY)" expose-all-streams=false '
-        "! videoconvert ! video/x-raw,format=BGRx "
+        "! videoconvert ! video/x-raw,format=BGRx ! queue "
         f"! gvainference name=inference model={quote(model)} model-proc={quote(model_proc)} "
         f"device={device} "
         f"! gvapython name=decoder module={quote(DECODER)} "
@@ -98,7 +100,7 @@ def pipeline_description(
         "! gvametapublish method=file file-format=json-lines "
         f"file-path={quote(output / JSON_NAME)} "
         "! gvafpscounter name=fps "
-        f"! videoconvert name=annotated ! {sink}"
+        f"! queue ! videoconvert name=annotated ! {sink}"
     )
 
 
