@@ -29,7 +29,6 @@ ctypes.CDLL("libgcc_s.so.1", mode=ctypes.RTLD_GLOBAL)
 
 import argparse
 import json
-import shlex
 import sys
 from pathlib import Path
 
@@ -117,14 +116,24 @@ def main(argv: list[str] | None = None) -> int:
         old.unlink()
 
     Gst.init(None)
-    q = shlex.quote
     pipeline = Gst.parse_launch(
-        f"filesrc location={q(str(args.input))} ! decodebin ! videoconvert "
-        "! video/x-raw,format=BGRx "
-        f"! gvainference model={q(str(args.model))} model-proc={q(str(args.model_proc))} "
-        f"! gvapython module={q(str(SAMPLES / 'face_detection_decoder.py'))} "
-        "! videoconvert name=overlay ! pngenc "
-        f"! multifilesink location={q(str(args.output / 'frame_%05d.png'))}"
+        "filesrc name=source ! decodebin ! videoconvert ! video/x-raw,format=BGRx "
+        "! gvainference name=inference ! gvapython name=decoder "
+        "! videoconvert name=overlay ! pngenc ! multifilesink name=sink"
+    )
+    # Paths as properties, not in the description: nothing to quote.
+    source, inference = (
+        pipeline.get_by_name("source"),
+        pipeline.get_by_name("inference"),
+    )
+    source.set_property("location", str(args.input))
+    inference.set_property("model", str(args.model))
+    inference.set_property("model-proc", str(args.model_proc))
+    pipeline.get_by_name("decoder").set_property(
+        "module", str(SAMPLES / "face_detection_decoder.py")
+    )
+    pipeline.get_by_name("sink").set_property(
+        "location", str(args.output / "frame_%05d.png")
     )
     pipeline.get_by_name("overlay").get_static_pad("sink").add_probe(
         Gst.PadProbeType.BUFFER, draw

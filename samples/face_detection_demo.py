@@ -28,10 +28,9 @@ import ctypes
 ctypes.CDLL("libgcc_s.so.1", mode=ctypes.RTLD_GLOBAL)
 
 import argparse
-import shlex
 import sys
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import gi
@@ -68,40 +67,49 @@ input with GStreamer 1.22.)"""
 PNG_ENCODER = ("pngenc", "multifilesink")
 
 
-def quote(path: Path) -> str:
-    """A path as a ``gst-launch`` property value."""
-    return shlex.quote(str(path))
-
-
-def pipeline_description(
-    input: Path,
-    model: Path,
-    model_proc: Path,
-    output: Path,
-    png: bool,
-    device: str = "CPU",
-) -> str:
+def pipeline_description(png: bool, device: str = "CPU") -> str:
+    """The pipeline without its file paths (set by ``set_paths``, so no path needs quoting)."""
     if png:
-        sink = (
-            "pngenc ! multifilesink "
-            f"location={quote(output / FRAMES_DIR / 'frame_%05d.png')}"
-        )
+        sink = "pngenc ! multifilesink name=sink"
     else:
-        sink = f"vp8enc deadline=1 ! webmmux ! filesink location={quote(output / VIDEO_NAME)}"
+        sink = "vp8enc deadline=1 ! webmmux ! filesink name=sink"
     return (
-        f"filesrc location={quote(input)} "
+        "filesrc name=source "
         '! decodebin caps="video/x-raw(ANY)" expose-all-streams=false '
         "! videoconvert ! video/x-raw,format=BGRx ! queue "
-        f"! gvainference name=inference model={quote(model)} model-proc={quote(model_proc)} "
-        f"device={device} "
-        f"! gvapython name=decoder module={quote(DECODER)} "
+        f"! gvainference name=inference device={device} "
+        "! gvapython name=decoder "
         "! gvawatermark "
         "! gvametaconvert add-empty-results=true "
-        "! gvametapublish method=file file-format=json-lines "
-        f"file-path={quote(output / JSON_NAME)} "
+        "! gvametapublish name=publish method=file file-format=json-lines "
         "! gvafpscounter name=fps "
         f"! queue ! videoconvert name=annotated ! {sink}"
     )
+
+
+def paths(args: argparse.Namespace) -> dict[str, dict[str, str]]:
+    """Element name -> {property: path}."""
+    output: Path = args.output
+    sink = output / FRAMES_DIR / "frame_%05d.png" if args.png else output / VIDEO_NAME
+    return {
+        "source": {"location": str(args.input)},
+        "inference": {"model": str(args.model), "model-proc": str(args.model_proc)},
+        "decoder": {"module": str(DECODER)},
+        "publish": {"file-path": str(output / JSON_NAME)},
+        "sink": {"location": str(sink)},
+    }
+
+
+def with_paths(description: str, values: dict[str, dict[str, str]]) -> str:
+    """The description as a ``gst-launch-1.0`` line, for the user to copy."""
+    for name, props in values.items():
+        settings = " ".join(f'{k}="{v}"' for k, v in props.items())
+        description = description.replace(
+            f"name={name} ", f"name={name} {settings} ", 1
+        )
+        if description.endswith(f"name={name}"):
+            description += f" {settings}"
+    return description
 
 
 @dataclass
@@ -115,7 +123,6 @@ class Stats:
     height: int = 0
     first: float | None = None
     last: float = 0.0
-    boxes: list[tuple[int, int, int, int]] = field(default_factory=list)
 
 
 def count(pad: Gst.Pad, info: Gst.PadProbeInfo, stats: Stats) -> Gst.PadProbeReturn:
@@ -175,14 +182,16 @@ def run(args: argparse.Namespace) -> int:
         for old in frames_dir.glob("frame_*.png"):
             old.unlink()
 
-    description = pipeline_description(
-        args.input, args.model, args.model_proc, output, args.png, args.device
-    )
-    print(f"pipeline: {description}\n", flush=True)
+    description = pipeline_description(args.png, args.device)
+    values = paths(args)
+    print(f"pipeline: {with_paths(description, values)}\n", flush=True)
     try:
         pipeline = Gst.parse_launch(description)
     except GLib.Error as e:
         return fail(f"could not build the pipeline: {e.message}")
+    for name, props in values.items():
+        for key, value in props.items():
+            pipeline.get_by_name(name).set_property(key, value)
 
     stats = Stats()
     pipeline.get_by_name("annotated").get_static_pad("sink").add_probe(

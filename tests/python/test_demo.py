@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 import subprocess
 from pathlib import Path
 
@@ -141,6 +142,20 @@ def test_missing_input_is_a_clear_error(tmp_path: Path) -> None:
     assert result.returncode == 1
     assert f"demo: --input {missing}: no such file" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_input_and_output_paths_with_spaces_and_quotes(tmp_path: Path) -> None:
+    require_assets()
+    folder = tmp_path / "my videos"
+    folder.mkdir()
+    video = folder / 'it\'s "carphone".mp4'
+    shutil.copyfile(VIDEO, video)
+    result = run_python(DEMO, "--input", video, "--output", folder / "out put")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert re.search(rf"^  frames:\s+{FRAMES}$", result.stdout, re.MULTILINE), (
+        result.stdout
+    )
+    assert len((folder / "out put" / "faces.jsonl").read_text().splitlines()) == FRAMES
 
 
 def test_a_file_that_is_not_a_video_is_a_clear_error(tmp_path: Path) -> None:
