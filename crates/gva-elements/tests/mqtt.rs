@@ -550,3 +550,90 @@ fn bad_settings_fail_the_start_clearly() {
         assert!(!error.contains("hunter2"), "{props}: {error}");
     }
 }
+
+/// Writes `json` as an mqtt-config file and returns its path.
+fn config_file(name: &str, json: &str) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("gva-mqtt-tls-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("a folder");
+    let path = dir.join(name);
+    std::fs::write(&path, json).expect("writes");
+    path
+}
+
+#[test]
+fn tls_with_the_brokers_ca_delivers_and_a_wrong_ca_fails() {
+    let broker = Broker::with(Options {
+        tls: true,
+        ..Options::default()
+    });
+    let tls_port = broker.tls_port.expect("a TLS listener");
+    let topic = "gva/tls";
+    // The subscriber uses the plain listener of the same broker.
+    let sub = Subscriber::start(&broker, topic, None);
+    let good = config_file(
+        "good.json",
+        &format!(
+            r#"{{"TLS":true,"ssl_verify":1,"ssl_CA_certificate":"{}"}}"#,
+            broker.ca_certificate().display()
+        ),
+    );
+    let run = Run::new(&format!(
+        "address=127.0.0.1:{tls_port} topic={topic} mqtt-config={}",
+        good.display()
+    ));
+    run.play().expect("TLS connects");
+    for i in 0..200 {
+        run.push(i, Some(&record("tls", i)));
+    }
+    run.finish().expect("EOS without error");
+    let got = sub.wait_for(200, Duration::from_secs(10));
+    assert_eq!(got, (0..200).map(|i| record("tls", i)).collect::<Vec<_>>());
+    assert!(run.all(gst::MessageType::Warning).is_empty());
+    drop(run);
+
+    let wrong = config_file(
+        "wrong.json",
+        &format!(
+            r#"{{"TLS":true,"ssl_enable_server_cert_auth":true,"ssl_CA_certificate":"{}"}}"#,
+            broker.other_ca_certificate().display()
+        ),
+    );
+    let run = Run::new(&format!(
+        "address=127.0.0.1:{tls_port} topic={topic} mqtt-config={}",
+        wrong.display()
+    ));
+    let error = run
+        .play()
+        .expect_err("the broker's certificate is not trusted");
+    assert!(
+        error.starts_with(&format!(
+            "could not connect to the MQTT broker at 127.0.0.1:{tls_port} after 1 attempt(s)"
+        )),
+        "{error}"
+    );
+    assert!(error.contains("UnknownIssuer"), "{error}");
+}
+
+#[test]
+fn tls_without_verification_works_and_warns() {
+    let broker = Broker::with(Options {
+        tls: true,
+        ..Options::default()
+    });
+    let tls_port = broker.tls_port.expect("a TLS listener");
+    let topic = "gva/tls-unchecked";
+    let sub = Subscriber::start(&broker, topic, None);
+    let run = Run::new(&format!("address=ssl://127.0.0.1:{tls_port} topic={topic}"));
+    run.play().expect("TLS connects");
+    for i in 0..10 {
+        run.push(i, Some(&record("u", i)));
+    }
+    run.finish().expect("EOS without error");
+    assert_eq!(sub.wait_for(10, Duration::from_secs(10)).len(), 10);
+    assert_eq!(
+        run.all(gst::MessageType::Warning),
+        vec![
+            "TLS without ssl_verify / ssl_enable_server_cert_auth: the broker's certificate is not checked"
+        ]
+    );
+}

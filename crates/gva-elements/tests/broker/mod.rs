@@ -20,6 +20,8 @@ pub struct Options {
     pub users: Vec<(String, String)>,
     /// Keep sessions and queued messages across a restart (in the broker's folder).
     pub persistence: bool,
+    /// Also a TLS listener, with a certificate for 127.0.0.1 signed by a CA made for it.
+    pub tls: bool,
 }
 
 /// A running `mosquitto`, killed on drop.
@@ -27,6 +29,8 @@ pub struct Broker {
     child: Option<Child>,
     /// The port it listens on (127.0.0.1).
     pub port: u16,
+    /// The TLS listener's port (with `Options::tls`).
+    pub tls_port: Option<u16>,
     dir: PathBuf,
     config: PathBuf,
 }
@@ -36,6 +40,72 @@ fn free_port() -> u16 {
         .and_then(|l| l.local_addr())
         .expect("a free port")
         .port()
+}
+
+/// A CA, a server certificate for 127.0.0.1 signed by it, and an unrelated CA, with `openssl`.
+fn make_certificates(dir: &std::path::Path) {
+    let openssl = |args: &[&str]| {
+        let status = Command::new("openssl")
+            .args(args)
+            .current_dir(dir)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status()
+            .expect("openssl runs");
+        assert!(status.success(), "openssl {args:?} failed");
+    };
+    let ec = [
+        "-newkey",
+        "ec",
+        "-pkeyopt",
+        "ec_paramgen_curve:prime256v1",
+        "-nodes",
+    ];
+    for ca in ["ca", "other-ca"] {
+        let (key, crt, subj) = (
+            format!("{ca}.key"),
+            format!("{ca}.crt"),
+            format!("/CN=gva-test-{ca}"),
+        );
+        let mut args = vec![
+            "req", "-x509", "-days", "2", "-subj", &subj, "-keyout", &key, "-out", &crt,
+        ];
+        args.extend(ec);
+        openssl(&args);
+    }
+    let mut args = vec![
+        "req",
+        "-subj",
+        "/CN=127.0.0.1",
+        "-keyout",
+        "server.key",
+        "-out",
+        "server.csr",
+    ];
+    args.extend(ec);
+    openssl(&args);
+    std::fs::write(dir.join("ext.cnf"), "subjectAltName=IP:127.0.0.1\n").expect("writes");
+    openssl(&[
+        "x509",
+        "-req",
+        "-in",
+        "server.csr",
+        "-CA",
+        "ca.crt",
+        "-CAkey",
+        "ca.key",
+        "-CAcreateserial",
+        "-days",
+        "2",
+        "-extfile",
+        "ext.cnf",
+        "-out",
+        "server.crt",
+    ]);
+    use std::os::unix::fs::PermissionsExt;
+    for file in ["server.key", "server.crt", "ca.crt"] {
+        let _ = std::fs::set_permissions(dir.join(file), std::fs::Permissions::from_mode(0o644));
+    }
 }
 
 /// A fresh folder for one broker.
@@ -99,6 +169,15 @@ impl Broker {
                 passwords.display()
             ));
         }
+        let tls_port = options.tls.then(|| {
+            let port = free_port();
+            make_certificates(&dir);
+            config.push_str(&format!(
+                "listener {port} 127.0.0.1\ncafile {0}/ca.crt\ncertfile {0}/server.crt\nkeyfile {0}/server.key\n",
+                dir.display()
+            ));
+            port
+        });
         if options.persistence {
             config.push_str(&format!(
                 "persistence true\npersistence_location {}/\n",
@@ -110,6 +189,7 @@ impl Broker {
         let mut broker = Self {
             child: None,
             port,
+            tls_port,
             dir,
             config: config_path,
         };
@@ -169,6 +249,16 @@ impl Broker {
     pub fn restart(&mut self) {
         self.stop();
         self.run();
+    }
+
+    /// The CA certificate that signed the TLS listener's certificate.
+    pub fn ca_certificate(&self) -> PathBuf {
+        self.dir.join("ca.crt")
+    }
+
+    /// A CA certificate that did not sign it.
+    pub fn other_ca_certificate(&self) -> PathBuf {
+        self.dir.join("other-ca.crt")
     }
 
     /// The broker's log (for failure messages).

@@ -74,7 +74,7 @@ impl MqttPublisher {
     /// the client's thread. `warn` posts a warning on the bus.
     pub fn connect(settings: &Settings, warn: Warn) -> Result<Self, PublishError> {
         let config = MqttConfig::from_settings(settings)?;
-        let options = options(&config)?;
+        let options = options(&config, &warn)?;
         // Every held record may sit in the request channel at once (after a reconnect).
         let (client, connection) = Client::new(options, config.max_buffered_records + 16);
         let link = Arc::new(Link {
@@ -215,7 +215,7 @@ impl Drop for MqttPublisher {
 }
 
 /// The client options of `config`.
-fn options(config: &MqttConfig) -> Result<MqttOptions, PublishError> {
+fn options(config: &MqttConfig, warn: &Warn) -> Result<MqttOptions, PublishError> {
     let mut options = MqttOptions::new(&config.client_id, &config.host, config.port);
     // Whole seconds, or zero: what rumqttc accepts.
     options.set_keep_alive(config.keep_alive);
@@ -227,11 +227,8 @@ fn options(config: &MqttConfig) -> Result<MqttOptions, PublishError> {
     if let Some((user, password)) = &config.credentials {
         options.set_credentials(user, password);
     }
-    if config.tls.is_some() {
-        return Err(PublishError::settings(format!(
-            "TLS to the MQTT broker at {} is not supported by this build (no TLS backend)",
-            config.address
-        )));
+    if let Some(tls) = &config.tls {
+        options.set_transport(super::tls::transport(tls, warn)?);
     }
     Ok(options)
 }

@@ -15,6 +15,7 @@
 pub mod config;
 pub mod link;
 pub mod outbox;
+pub mod tls;
 
 pub use config::{MqttConfig, Qos};
 pub use link::MqttPublisher;
