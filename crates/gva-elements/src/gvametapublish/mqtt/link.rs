@@ -146,12 +146,16 @@ impl Publisher for MqttPublisher {
             }
             if self.full_warned != Some(state.connections) {
                 self.full_warned = Some(state.connections);
-                (self.warn)(&format!(
+                let message = format!(
                     "{} records wait for the MQTT broker at {} (max-buffered-records={}): the stream waits until they are delivered",
                     state.outbox.len(),
                     self.config.address,
                     self.config.max_buffered_records
-                ));
+                );
+                drop(state);
+                (self.warn)(&message);
+                state = link.lock();
+                continue;
             }
             state = link.wait_timeout(state, Duration::from_secs(1));
         }
@@ -267,6 +271,15 @@ fn run(
     link: Arc<Link>,
     warn: Arc<Warn>,
 ) {
+    /// Marks the thread ended however it ends (a panic included), so nothing waits for it.
+    struct Done(Arc<Link>);
+    impl Drop for Done {
+        fn drop(&mut self) {
+            self.0.lock().done = true;
+            self.0.changed.notify_all();
+        }
+    }
+    let _done = Done(link.clone());
     let mut backoff = Duration::from_secs(1);
     let mut failures = 0u32;
     loop {
@@ -278,6 +291,7 @@ fn run(
             Err(_) => break, // every request sender is gone
         };
         let mut state = link.lock();
+        let mut notice = None;
         match event {
             Ok(Event::Incoming(Packet::ConnAck(_))) => {
                 backoff = Duration::from_secs(1);
@@ -286,10 +300,12 @@ fn run(
                 state.started = true;
                 state.connections += 1;
                 match state.outbox.connected(&client, &config.topic, config.qos) {
-                    Ok(n) if reconnect => warn(&format!(
-                        "reconnected to the MQTT broker at {}; re-publishing {n} held records",
-                        config.address
-                    )),
+                    Ok(n) if reconnect => {
+                        notice = Some(format!(
+                            "reconnected to the MQTT broker at {}; re-publishing {n} held records",
+                            config.address
+                        ))
+                    }
                     Ok(_) => {}
                     Err(e) => state.fatal = Some(e),
                 }
@@ -330,11 +346,15 @@ fn run(
                     break;
                 }
                 if was_connected {
-                    warn(&format!(
+                    // Posted now, before the back-off, and outside the lock.
+                    let message = format!(
                         "lost the connection to the MQTT broker at {}: {what}; holding {} records and reconnecting",
                         config.address,
                         state.outbox.len()
-                    ));
+                    );
+                    drop(state);
+                    warn(&message);
+                    state = link.lock();
                 }
                 // Back off, waking early if the element finishes.
                 let until = Instant::now() + backoff;
@@ -350,7 +370,8 @@ fn run(
         }
         drop(state);
         link.changed.notify_all();
+        if let Some(message) = notice {
+            warn(&message);
+        }
     }
-    link.lock().done = true;
-    link.changed.notify_all();
 }
