@@ -637,3 +637,52 @@ fn tls_without_verification_works_and_warns() {
         ]
     );
 }
+
+#[test]
+fn at_eos_undelivered_records_are_reported_after_flush_timeout() {
+    let mut broker = Broker::start();
+    let run = Run::new(&format!(
+        "address={} topic=gva/eos flush-timeout=1 max-reconnect-interval=1",
+        broker.address()
+    ));
+    run.play().expect("plays");
+    broker.stop();
+    for i in 0..5 {
+        run.push(i, Some(&record("e", i)));
+    }
+    let start = Instant::now();
+    let error = run.finish().expect_err("the records cannot be delivered");
+    assert!(
+        start.elapsed() < Duration::from_secs(8),
+        "{:?}",
+        start.elapsed()
+    );
+    assert_eq!(
+        error,
+        format!(
+            "5 records were not delivered to the MQTT broker at {} (flush-timeout=1 s)",
+            broker.address()
+        )
+    );
+}
+
+#[test]
+fn the_element_restarts_and_publishes_again() {
+    let broker = Broker::start();
+    let topic = "gva/again";
+    let sub = Subscriber::start(&broker, topic, None);
+    let run = Run::new(&format!("address={} topic={topic}", broker.address()));
+    for round in 0..2 {
+        run.play().expect("plays");
+        for i in 0..50 {
+            run.push(i, Some(&record(&format!("round{round}"), i)));
+        }
+        run.finish().expect("EOS without error");
+        run.pipeline.set_state(gst::State::Null).expect("stops");
+        run.messages.lock().unwrap().clear();
+    }
+    let got = sub.wait_for(100, Duration::from_secs(10));
+    assert_eq!(got.len(), 100);
+    assert_eq!(assert_all_in_order(&got[..50], "round0", 50), 0);
+    assert_eq!(assert_all_in_order(&got[50..], "round1", 50), 0);
+}
