@@ -42,69 +42,21 @@ fn free_port() -> u16 {
         .port()
 }
 
-/// A CA, a server certificate for 127.0.0.1 signed by it, and an unrelated CA, with `openssl`.
-fn make_certificates(dir: &std::path::Path) {
-    let openssl = |args: &[&str]| {
-        let status = Command::new("openssl")
-            .args(args)
-            .current_dir(dir)
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .status()
-            .expect("openssl runs");
-        assert!(status.success(), "openssl {args:?} failed");
-    };
-    let ec = [
-        "-newkey",
-        "ec",
-        "-pkeyopt",
-        "ec_paramgen_curve:prime256v1",
-        "-nodes",
+/// Test certificates in `certs/` (valid 2000–2100, P-256): a CA, a server certificate for
+/// 127.0.0.1 signed by it (with its key), and an unrelated CA. Copied next to the broker's
+/// config so that mosquitto, once it has dropped root, can read them.
+fn copy_certificates(dir: &std::path::Path) {
+    let files: [(&str, &[u8]); 4] = [
+        ("ca.crt", include_bytes!("certs/ca.crt")),
+        ("other-ca.crt", include_bytes!("certs/other-ca.crt")),
+        ("server.crt", include_bytes!("certs/server.crt")),
+        ("server.key", include_bytes!("certs/server.key")),
     ];
-    for ca in ["ca", "other-ca"] {
-        let (key, crt, subj) = (
-            format!("{ca}.key"),
-            format!("{ca}.crt"),
-            format!("/CN=gva-test-{ca}"),
-        );
-        let mut args = vec![
-            "req", "-x509", "-days", "2", "-subj", &subj, "-keyout", &key, "-out", &crt,
-        ];
-        args.extend(ec);
-        openssl(&args);
-    }
-    let mut args = vec![
-        "req",
-        "-subj",
-        "/CN=127.0.0.1",
-        "-keyout",
-        "server.key",
-        "-out",
-        "server.csr",
-    ];
-    args.extend(ec);
-    openssl(&args);
-    std::fs::write(dir.join("ext.cnf"), "subjectAltName=IP:127.0.0.1\n").expect("writes");
-    openssl(&[
-        "x509",
-        "-req",
-        "-in",
-        "server.csr",
-        "-CA",
-        "ca.crt",
-        "-CAkey",
-        "ca.key",
-        "-CAcreateserial",
-        "-days",
-        "2",
-        "-extfile",
-        "ext.cnf",
-        "-out",
-        "server.crt",
-    ]);
     use std::os::unix::fs::PermissionsExt;
-    for file in ["server.key", "server.crt", "ca.crt"] {
-        let _ = std::fs::set_permissions(dir.join(file), std::fs::Permissions::from_mode(0o644));
+    for (name, bytes) in files {
+        std::fs::write(dir.join(name), bytes).expect("writes a test certificate");
+        std::fs::set_permissions(dir.join(name), std::fs::Permissions::from_mode(0o644))
+            .expect("chmod");
     }
 }
 
@@ -171,7 +123,7 @@ impl Broker {
         }
         let tls_port = options.tls.then(|| {
             let port = free_port();
-            make_certificates(&dir);
+            copy_certificates(&dir);
             config.push_str(&format!(
                 "listener {port} 127.0.0.1\ncafile {0}/ca.crt\ncertfile {0}/server.crt\nkeyfile {0}/server.key\n",
                 dir.display()
