@@ -130,3 +130,68 @@ pub fn to_rumqttc(qos: Qos) -> rumqttc::QoS {
         Qos::ExactlyOnce => rumqttc::QoS::ExactlyOnce,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A client whose requests wait in its channel (the connection is kept, never polled).
+    fn client() -> (Client, rumqttc::Connection) {
+        let options = rumqttc::MqttOptions::new("outbox-test", "127.0.0.1", 1);
+        Client::new(options, 100)
+    }
+
+    fn push(outbox: &mut Outbox, client: &Client, n: usize, qos: Qos) {
+        for i in 0..n {
+            outbox
+                .push(format!("r{i}").into_bytes(), client, "t", qos)
+                .expect("pushes");
+        }
+    }
+
+    #[test]
+    fn unacknowledged_records_are_handed_over_again_after_a_reconnect() {
+        let (client, _connection) = client();
+        let mut outbox = Outbox::default();
+        outbox
+            .connected(&client, "t", Qos::AtLeastOnce)
+            .expect("connects");
+        push(&mut outbox, &client, 5, Qos::AtLeastOnce);
+        for pkid in 1..=5 {
+            outbox.sent(pkid, Qos::AtLeastOnce);
+        }
+        outbox.acknowledged(2);
+        outbox.acknowledged(1);
+        outbox.acknowledged(1); // a repeated ack changes nothing
+        assert_eq!((outbox.len(), outbox.delivered), (3, 2));
+        outbox.disconnected();
+        // Held while away, handed over with the rest, in order, on the next connection.
+        push(&mut outbox, &client, 2, Qos::AtLeastOnce);
+        assert_eq!(outbox.handed.len(), 0);
+        assert_eq!(outbox.connected(&client, "t", Qos::AtLeastOnce), Ok(5));
+        assert_eq!(outbox.handed, VecDeque::from([2, 3, 4, 5, 6]));
+        // Packet ids of the new connection start again; acks of the old one are gone.
+        for pkid in 1..=5 {
+            outbox.sent(pkid, Qos::AtLeastOnce);
+        }
+        for pkid in [3, 1, 2, 5, 4] {
+            outbox.acknowledged(pkid);
+        }
+        assert!(outbox.is_empty());
+        assert_eq!((outbox.delivered, outbox.resent), (7, 5));
+    }
+
+    #[test]
+    fn qos0_records_are_done_once_sent() {
+        let (client, _connection) = client();
+        let mut outbox = Outbox::default();
+        push(&mut outbox, &client, 3, Qos::AtMostOnce);
+        assert_eq!(outbox.len(), 3);
+        assert_eq!(outbox.connected(&client, "t", Qos::AtMostOnce), Ok(3));
+        for _ in 0..3 {
+            outbox.sent(0, Qos::AtMostOnce);
+        }
+        assert!(outbox.is_empty());
+        assert_eq!(outbox.delivered, 3);
+    }
+}
