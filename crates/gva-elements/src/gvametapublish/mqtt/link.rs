@@ -103,7 +103,13 @@ impl MqttPublisher {
         while !state.started && state.fatal.is_none() && !state.done {
             state = publisher.link.wait_timeout(state, Duration::from_secs(1));
         }
-        if let Some(error) = state.fatal.clone() {
+        if !state.started {
+            let error = state.fatal.clone().unwrap_or_else(|| {
+                PublishError::open(format!(
+                    "the MQTT client for {} stopped before it connected",
+                    publisher.config.address
+                ))
+            });
             drop(state);
             publisher.close();
             return Err(error);
@@ -119,7 +125,16 @@ impl MqttPublisher {
         // Wakes the client if it waits on the network; sends DISCONNECT when connected.
         let _ = self.client.try_disconnect();
         if let Some(thread) = self.thread.take() {
-            let _ = thread.join();
+            // It ends within a connection attempt (5 s) or at once; a broker that stopped
+            // answering could hold it until the keep-alive runs out: then it is left to end
+            // on its own rather than hold up the pipeline.
+            let deadline = Instant::now() + Duration::from_secs(6);
+            while !thread.is_finished() && Instant::now() < deadline {
+                std::thread::sleep(Duration::from_millis(5));
+            }
+            if thread.is_finished() {
+                let _ = thread.join();
+            }
         }
     }
 }
