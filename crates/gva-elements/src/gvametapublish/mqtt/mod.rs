@@ -11,6 +11,17 @@
 //! reports any record it could not deliver as an error. At start, `max-connect-attempts` failed
 //! attempts fail the start with the address in the error; a broker that refuses the credentials
 //! fails at once. User names and passwords are never logged nor put in messages.
+//!
+//! `mqtt-config` takes DL Streamer's keys (`address`, `client-id`, `topic`, `username`,
+//! `password`, `max-connect-attempts`, `max-reconnect-interval`, `TLS`, `ssl_verify`,
+//! `ssl_enable_server_cert_auth`, `ssl_CA_certificate`, `ssl_client_certificate`,
+//! `ssl_private_key`) plus `qos` (0–2, default 1), `keep-alive` (s, default 20),
+//! `max-buffered-records` and `flush-timeout`; its values win over the properties, an unknown
+//! key is an error. TLS ([`tls`]: rustls with the `ring` provider) is on with `"TLS": true` or an
+//! `ssl://` / `mqtts://` address; the broker's certificate is checked against
+//! `ssl_CA_certificate` (or the system's CAs) when `ssl_verify` or
+//! `ssl_enable_server_cert_auth` is set, and otherwise not checked, as in DL Streamer, with a
+//! warning.
 
 pub mod config;
 pub mod link;
