@@ -2,7 +2,7 @@
 //! written by `gvametaconvert`) to a file, stdout or an MQTT broker, and passes every buffer on
 //! unchanged. Buffers without a JSON message pass silently.
 //!
-//! - `method=file` ([`file`]): `file-path` (default `stdout`), `file-format=json` (the file is
+//! - `method=file` ([`file`](mod@file)): `file-path` (default `stdout`), `file-format=json` (the file is
 //!   truncated and holds one JSON array: `[`, records joined by `,\n`, `]` + `\n` at EOS or when
 //!   the pipeline stops early) or `json-lines` (appended, one record per line). Every record is
 //!   flushed as it is written.
