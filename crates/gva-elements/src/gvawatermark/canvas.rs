@@ -90,6 +90,32 @@ impl Mask {
     }
 }
 
+/// The mean coverage of the 2x2 mask block under each chroma sample `cx0..` of chroma row
+/// `cy`, into `out` (one per sample).
+fn chroma_alphas(mask: &Mask, cy: usize, cx0: usize, out: &mut [u8]) {
+    let my = 2 * cy as i64 - mask.y;
+    let mx0 = 2 * cx0 as i64 - mask.x;
+    let (top, bottom) = (mask.row(my), mask.row(my + 1));
+    let span = usize::try_from(mx0)
+        .ok()
+        .map(|start| start..start + 2 * out.len());
+    // Fast path: the blocks lie inside the mask (always so for text masks, which are aligned
+    // to even coordinates).
+    if let (Some(top), Some(bottom), Some(span)) = (top, bottom, span)
+        && let (Some(t), Some(b)) = (top.get(span.clone()), bottom.get(span))
+    {
+        for ((o, t), b) in out.iter_mut().zip(t.chunks_exact(2)).zip(b.chunks_exact(2)) {
+            let sum = u32::from(t[0]) + u32::from(t[1]) + u32::from(b[0]) + u32::from(b[1]);
+            *o = ((sum + 2) / 4) as u8;
+        }
+        return;
+    }
+    for (i, o) in out.iter_mut().enumerate() {
+        let mx = mx0 + 2 * i as i64;
+        *o = ((pair(top, mx) + pair(bottom, mx) + 2) / 4) as u8;
+    }
+}
+
 /// Coverage at `mx` plus at `mx + 1` of a mask row (0 outside it).
 #[inline]
 fn pair(row: Option<&[u8]>, mx: i64) -> u32 {
@@ -287,31 +313,24 @@ impl<'a> Canvas<'a> {
                     let Some(row) = self.planes[0].row(fy as usize, fx0, fx1) else {
                         continue;
                     };
+                    // Branch-free (mix with coverage 0 keeps the byte), so it vectorizes.
                     for (p, &a) in row.iter_mut().zip(&mrow[mx0..]) {
-                        if a != 0 {
-                            *p = mix(*p, ly, u32::from(a));
-                        }
+                        *p = mix(*p, ly, u32::from(a));
                     }
                 }
                 let (cx0, cy0) = (fx0 / 2, fy0 as usize / 2);
                 let (cx1, cy1) = (fx1.div_ceil(2), (fy1 as usize).div_ceil(2));
+                let mut alphas = vec![0u8; cx1 - cx0];
                 for cy in cy0..cy1 {
-                    let my = 2 * cy as i64 - mask.y;
-                    let (top, bottom) = (mask.row(my), mask.row(my + 1));
-                    // Mean coverage of the 2x2 luma block of chroma sample `cx`.
-                    let alpha = |cx: usize| {
-                        let mx = 2 * cx as i64 - mask.x;
-                        (pair(top, mx) + pair(bottom, mx) + 2) / 4
-                    };
+                    chroma_alphas(mask, cy, cx0, &mut alphas);
                     if layout == Layout::Nv12 {
                         let Some(row) = self.planes[1].row(cy, cx0 * 2, cx1 * 2) else {
                             continue;
                         };
-                        for (cx, p) in (cx0..).zip(row.chunks_exact_mut(2)) {
-                            let a = alpha(cx);
+                        for (p, &a) in row.chunks_exact_mut(2).zip(&alphas) {
                             if a != 0 {
-                                p[0] = mix(p[0], u, a);
-                                p[1] = mix(p[1], v, a);
+                                p[0] = mix(p[0], u, u32::from(a));
+                                p[1] = mix(p[1], v, u32::from(a));
                             }
                         }
                     } else {
@@ -319,10 +338,9 @@ impl<'a> Canvas<'a> {
                             let Some(row) = self.planes[plane].row(cy, cx0, cx1) else {
                                 continue;
                             };
-                            for (cx, p) in (cx0..).zip(row.iter_mut()) {
-                                let a = alpha(cx);
+                            for (p, &a) in row.iter_mut().zip(&alphas) {
                                 if a != 0 {
-                                    *p = mix(*p, value, a);
+                                    *p = mix(*p, value, u32::from(a));
                                 }
                             }
                         }

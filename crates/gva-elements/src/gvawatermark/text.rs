@@ -105,7 +105,7 @@ impl TextRenderer {
 
     /// Renders `text` into `mask` with the left end of its baseline at `(x, baseline)`;
     /// characters that start at or beyond `right` (the frame width) are left out. The mask is
-    /// sized to the text (empty for blank text).
+    /// sized to the text, rounded out to even coordinates (empty for blank text).
     pub fn render(&mut self, text: &str, x: i64, baseline: i64, right: i64, mask: &mut Mask) {
         let scaled = self.font.as_scaled(self.scale);
         self.placed.clear();
@@ -145,6 +145,9 @@ impl TextRenderer {
             mask.height = 0;
             return;
         }
+        // Even bounds: on 4:2:0 frames each chroma sample then takes a whole 2x2 mask block.
+        let (x0, y0) = (x0 - x0.rem_euclid(2), y0 - y0.rem_euclid(2));
+        let (x1, y1) = (x1 + x1.rem_euclid(2), y1 + y1.rem_euclid(2));
         mask.x = x0;
         mask.y = y0;
         mask.width = (x1 - x0) as usize;
