@@ -37,6 +37,7 @@ NAMES = (
     "detector_boxes",
     "detector_bench",
     "classifier",
+    "classifier_nhwc",
     "multi_output",
 )
 LABELS = ["blue", "green", "red"]
@@ -204,6 +205,7 @@ SIGNATURES = {
     "detector_boxes": ([1, 3, 64, 64], {"boxes": [1, 64, 5], "labels": [1, 64]}),
     "detector_bench": ([1, 3, 256, 256], {"detection_out": [1, 1, 64, 7]}),
     "classifier": ([1, 3, 32, 32], {"prob": [1, 3]}),
+    "classifier_nhwc": ([1, 32, 32, 3], {"prob": [1, 3]}),
     "multi_output": ([1, 3, 16, 32], {"mean_bgr": [1, 3], "max_value": [1, 1]}),
 }
 
@@ -216,7 +218,8 @@ def test_signature(models: Path, core: ov.Core, name: str) -> None:
     assert image.get_names() == {"image"}
     assert list(image.get_shape()) == in_shape
     assert image.get_element_type() == ov.Type.f32
-    assert str(image.get_node().get_layout()) == "[N,C,H,W]"
+    layout = "[...]" if name == "classifier_nhwc" else "[N,C,H,W]"  # NHWC: unset
+    assert str(image.get_node().get_layout()) == layout
     assert {o.get_any_name(): list(o.get_shape()) for o in model.outputs} == outputs
     assert all(o.get_element_type() == ov.Type.f32 for o in model.outputs)
 
@@ -227,6 +230,7 @@ MODEL_PROC_CONVERTERS = {
     "detector_boxes": ["boxes_labels"],
     "detector_bench": ["detection_output"],
     "classifier": ["label"],
+    "classifier_nhwc": ["label"],
     "multi_output": ["raw_data_copy", "raw_data_copy"],
 }
 
@@ -491,6 +495,16 @@ def test_classifier_solid_colours(
     (prob,) = classify(compiled, blank(32, 32, colour))
     assert label_of(prob) == label
     assert np.array_equal(prob, f32(colour) / 255)
+
+
+def test_classifier_nhwc_matches_classifier(
+    compiled: dict[str, ov.CompiledModel],
+) -> None:
+    frame = blank(32, 32, (30, 60, 90))
+    nchw = compiled["classifier"](planar(frame))["prob"]
+    nhwc = compiled["classifier_nhwc"](frame[None].astype(np.float32))["prob"]
+    np.testing.assert_array_equal(nchw, nhwc)
+    np.testing.assert_allclose(nhwc[0], [1 / 6, 1 / 3, 1 / 2], rtol=1e-6)
 
 
 def test_classifier_shares(compiled: dict[str, ov.CompiledModel]) -> None:

@@ -63,6 +63,11 @@ detector_bench (``image`` [1,3,256,256] -> ``detection_out`` [1,1,64,7], convert
   convolution to one logit per cell: row = ``[0, 0, sigmoid(logit), cell box]`` per cell, in
   cell order.
 
+classifier_nhwc (``image`` [1,32,32,3], layout NHWC as TFLite models have it -> ``prob``
+  [1,3], converter label): the classifier behind a transpose, so the same frame gives the same
+  ``prob``. The input layout is left unset in the IR (as in a .tflite file): readers tell NHWC
+  from the position of the 3-channel dimension.
+
 multi_output (``image`` [1,3,16,32], i.e. H=16, W=32, not square -> two outputs,
   converter raw_data_copy):
   ``mean_bgr`` [1,3] = per-channel mean over the frame (B, G, R), ``max_value`` [1,1] = the
@@ -281,6 +286,16 @@ def classifier() -> ov.Model:
     return ov.Model([out.output(0)], [image], "classifier")
 
 
+def classifier_nhwc() -> ov.Model:
+    image = ops.parameter([1, CLS_SIZE, CLS_SIZE, 3], F32, name="image")
+    image.output(0).get_tensor().set_names({"image"})
+    nchw = ops.transpose(image, const([0, 3, 1, 2], np.int64))
+    mean = ops.reduce_mean(nchw, const([2, 3], np.int64))  # [B,3]
+    total = ops.reduce_sum(mean, const([1], np.int64), keep_dims=True)  # [B,1]
+    out = named(ops.divide(mean, ops.maximum(total, const(1e-6))), "prob")
+    return ov.Model([out.output(0)], [image], "classifier_nhwc")
+
+
 def multi_output() -> ov.Model:
     image = image_input(MULTI_H, MULTI_W)
     mean = named(ops.reduce_mean(image, const([2, 3], np.int64)), "mean_bgr")
@@ -334,6 +349,18 @@ MODELS = {
     ),
     "classifier": (
         classifier,
+        [
+            {
+                "attribute_name": "color",
+                "layer_name": "prob",
+                "converter": "label",
+                "method": "max",
+                "labels": LABELS,
+            }
+        ],
+    ),
+    "classifier_nhwc": (
+        classifier_nhwc,
         [
             {
                 "attribute_name": "color",

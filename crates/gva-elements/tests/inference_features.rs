@@ -408,3 +408,54 @@ fn a_deprecated_converter_name_works_and_posts_one_warning() {
         warnings[0]
     );
 }
+
+#[test]
+fn nhwc_models_like_tflite_take_frames_of_every_format_and_regions() {
+    // classifier_nhwc is the classifier with an [N, H, W, C] input: same frames, same labels.
+    init();
+    let labels = |model_name: &str, format: &str, region: bool| -> Vec<String> {
+        let mut bgr = frame(64, 64, (0, 0, 64, 64), [200, 10, 10]); // blue
+        for (i, px) in bgr.chunks_exact_mut(3).enumerate() {
+            if (i % 64) >= 32 {
+                px.copy_from_slice(&[10, 10, 200]); // right half red
+            }
+        }
+        let mut buffer = gst::Buffer::from_slice(common::packed_as(&bgr, format));
+        if region {
+            VideoFrame::new(buffer.make_mut(), info(64, 64))
+                .add_region(&NewRegion::pixels(32, 0, 32, 64).label("right"))
+                .unwrap();
+        }
+        let where_ = if region { "roi-list" } else { "full-frame" };
+        let element = format!(
+            "gvaclassify model={} model-proc={} {F32} inference-region={where_}",
+            model(&format!("{model_name}.xml")),
+            model(&format!("{model_name}.json"))
+        );
+        let out = run_buffers(format, &element, 64, 64, vec![buffer]).unwrap();
+        let frame = VideoFrame::new(out[0].as_ref(), info(64, 64));
+        let mut found: Vec<String> = frame
+            .tensors()
+            .map(|t| t.label().unwrap().to_owned())
+            .collect();
+        for r in frame.regions() {
+            found.extend(
+                r.tensors()
+                    .filter(|t| !t.is_detection())
+                    .map(|t| t.label().unwrap().to_owned()),
+            );
+        }
+        found
+    };
+    for format in ["BGR", "RGBx"] {
+        // Half blue (200) and half red (200): a tie, broken towards the lower index (blue).
+        assert_eq!(labels("classifier", format, false), ["blue"], "{format}");
+        assert_eq!(
+            labels("classifier_nhwc", format, false),
+            ["blue"],
+            "{format}"
+        );
+        assert_eq!(labels("classifier", format, true), ["red"], "{format}");
+        assert_eq!(labels("classifier_nhwc", format, true), ["red"], "{format}");
+    }
+}

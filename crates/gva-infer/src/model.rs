@@ -90,6 +90,38 @@ pub struct Port {
     pub shape: Vec<i64>,
 }
 
+/// How an image input lays out its four dimensions.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ImageLayout {
+    /// `[N, C, H, W]` (OpenVINO IR, ONNX).
+    Nchw,
+    /// `[N, H, W, C]` (TFLite, TensorFlow).
+    Nhwc,
+}
+
+/// The size and layout of an image input of `shape`, told by where its channel dimension
+/// (1, 3 or 4) is: `[N, C, H, W]` when the second dimension is a channel count, else
+/// `[N, H, W, C]` when the last one is. `None` for other shapes.
+pub fn image_shape(shape: &[i64]) -> Option<(ImageLayout, usize, usize)> {
+    let channels = |c: i64| matches!(c, 1 | 3 | 4);
+    let size = |w: i64, h: i64| Some((usize::try_from(w).ok()?, usize::try_from(h).ok()?));
+    match *shape {
+        [_, c, h, w] if channels(c) => size(w, h).map(|(w, h)| (ImageLayout::Nchw, w, h)),
+        [_, h, w, c] if channels(c) => size(w, h).map(|(w, h)| (ImageLayout::Nhwc, w, h)),
+        _ => None,
+    }
+}
+
+impl ImageLayout {
+    /// OpenVINO's name of the layout.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Nchw => "NCHW",
+            Self::Nhwc => "NHWC",
+        }
+    }
+}
+
 /// An output of one inference: its port and its values as f32.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Output {
@@ -569,7 +601,7 @@ pub enum InputData<'a> {
 }
 
 /// The model with a PrePostProcessor in front of its first input: u8 NHWC frames of `frame`'s
-/// size, resized (linear) and laid out as the model's NCHW f32 input.
+/// size, resized (linear) and laid out as the model's f32 input (NCHW or NHWC).
 fn with_frame_input(
     model: &openvino::Model,
     frame: FrameInput,
@@ -587,20 +619,21 @@ fn with_frame_input(
     tensor_info.set_from(&template)?;
     tensor_info.set_layout(Layout::new("NHWC")?)?;
     let mut steps = input.get_steps()?;
-    // Frames already of the model's size (NCHW) skip the resize: an identity interpolation
-    // still costs.
+    // Frames already of the model's size skip the resize: an identity interpolation still
+    // costs.
     let dims = model
         .get_input_by_index(0)?
         .get_shape()?
         .get_dimensions()
         .to_vec();
-    if !matches!(dims.as_slice(), [_, _, h, w] if *h == frame.height as i64 && *w == frame.width as i64)
-    {
+    let image = image_shape(&dims);
+    if !image.is_some_and(|(_, w, h)| (w, h) == (frame.width, frame.height)) {
         steps.resize(ResizeAlgorithm::Linear)?;
     }
     steps.convert_element_type(ElementType::F32)?;
     let mut model_info = input.get_model_info()?;
-    model_info.set_layout(Layout::new("NCHW")?)?;
+    let layout = image.map_or(ImageLayout::Nchw, |(l, _, _)| l);
+    model_info.set_layout(Layout::new(layout.name())?)?;
     ppp.build_new_model()
 }
 

@@ -2,7 +2,8 @@
 //! DL Streamer's model-proc `input_preproc`): the compiled model takes the frame's raw u8 layout
 //! (packed BGR/BGRx/BGRA/RGB/RGBx/RGBA, or NV12/I420 planes) of the frame's size, and itself
 //! converts the colour, resizes (optionally keeping the aspect ratio), applies `range`, `mean`
-//! and `std`, and lays the values out as the model's NCHW f32 input.
+//! and `std`, and lays the values out as the model's f32 input (NCHW, or NHWC for TFLite-style
+//! models).
 //!
 //! The `openvino` crate wraps only resize/layout/element type, so this builds the whole
 //! pre-processing with the C API of `openvino-sys`: each unsafe block is one C call on live
@@ -28,6 +29,8 @@ use std::ptr;
 
 use openvino::InferenceError;
 use openvino_sys as sys;
+
+use crate::model::ImageLayout;
 
 /// The pixel layout of the frames handed to the compiled model (u8 throughout).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -407,17 +410,16 @@ pub(crate) fn friendly_name(model: &openvino::Model) -> Option<String> {
     Some(text).filter(|n| !n.is_empty())
 }
 
-/// `model` with `pre` in front of its first input, laid out NCHW as the model wants; the new
+/// `model` with `pre` in front of its first input, laid out NCHW or NHWC as the model wants
+/// (see [`crate::model::image_shape`]); the new
 /// model's input is u8 NHWC (NV12/I420: one plane-stacked channel) of the frame's size.
 pub fn build(model: &openvino::Model, pre: &Preprocess) -> Result<openvino::Model, InferenceError> {
     use sys::*;
     validate(pre)?;
     let input = model.get_input_by_index(0)?;
     let dims = input.get_shape()?.get_dimensions().to_vec();
-    let (model_h, model_w) = match dims.as_slice() {
-        [_, _, h, w] => (*h as usize, *w as usize),
-        _ => (pre.height, pre.width),
-    };
+    let (model_layout, model_w, model_h) =
+        crate::model::image_shape(&dims).unwrap_or((ImageLayout::Nchw, pre.width, pre.height));
 
     let ppp = create!(
         ov_preprocess_prepostprocessor_free,
@@ -581,9 +583,9 @@ pub fn build(model: &openvino::Model, pre: &Preprocess) -> Result<openvino::Mode
         ov_preprocess_input_info_get_model_info,
         info.ptr
     );
-    let nchw = layout("NCHW")?;
+    let model_layout = layout(model_layout.name())?;
     // SAFETY: live objects.
-    check(unsafe { ov_preprocess_input_model_info_set_layout(model_info.ptr, nchw.ptr) })?;
+    check(unsafe { ov_preprocess_input_model_info_set_layout(model_info.ptr, model_layout.ptr) })?;
 
     let mut built = ptr::null_mut();
     // SAFETY: `ppp` is live; `built` is a new model on OK, owned by the Model made below.

@@ -8,7 +8,9 @@ use std::sync::Arc;
 
 use gst_video::prelude::*;
 use gva_infer::converters::ConverterSettings;
-use gva_infer::model::{CompiledModel, FrameInput, InputData, ModelError, ModelInfo, parse_config};
+use gva_infer::model::{
+    CompiledModel, FrameInput, InputData, ModelError, ModelInfo, image_shape, parse_config,
+};
 use gva_infer::model_proc::{ModelProc, PreprocParams};
 use gva_infer::pool::Pool;
 use gva_infer::preprocess::{FrameFormat, Preprocess};
@@ -105,14 +107,20 @@ impl Engine {
         };
         let config = parse_config(&settings.ie_config).map_err(|e| e.to_string())?;
         let info = ModelInfo::read(&model_path, &settings.device).map_err(|e| e.to_string())?;
-        let (input_width, input_height) = info
+        let (_, input_width, input_height) = info
             .inputs
             .first()
-            .and_then(|p| match p.shape.as_slice() {
-                [_, _, h, w] => Some((usize::try_from(*w).ok()?, usize::try_from(*h).ok()?)),
-                _ => None,
-            })
-            .ok_or_else(|| format!("model '{model_path}' has no NCHW image input"))?;
+            .and_then(|p| image_shape(&p.shape))
+            .ok_or_else(|| {
+                format!(
+                    "model '{model_path}' has no image input ([N, C, H, W] or [N, H, W, C] with \
+                     1, 3 or 4 channels; its inputs: {:?})",
+                    info.inputs
+                        .iter()
+                        .map(|p| (&p.name, &p.shape))
+                        .collect::<Vec<_>>()
+                )
+            })?;
         let converter_settings = ConverterSettings {
             threshold: (kind == Kind::Detect).then_some(settings.threshold),
             labels,
