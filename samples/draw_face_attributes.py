@@ -99,7 +99,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--input", type=Path, default=ASSETS / "carphone_pristine.mp4")
     parser.add_argument("--output", type=Path, default=ROOT / "target" / "faces-drawn")
     parser.add_argument(
-        "--model", type=Path, default=ASSETS / "face_detection_short_range.xml"
+        "--model", type=Path, default=ASSETS / "face_detection_short_range.tflite"
     )
     parser.add_argument(
         "--model-proc",

@@ -1,7 +1,7 @@
 """The gva-rs demo (``cargo xtask demo``): face detection on a video, the whole stack at work.
 
     filesrc ! decodebin ! videoconvert ! video/x-raw,format=BGRx ! queue
-      ! gvainference model=face_detection_short_range.xml model-proc=...json   (raw output tensors)
+      ! gvainference model=face_detection_short_range.tflite model-proc=...    (raw output tensors)
       ! gvapython module=face_detection_decoder.py                             (tensors -> regions)
       ! gvawatermark                                                           (boxes drawn)
       ! gvametaconvert add-empty-results=true                                  (JSON per frame)
@@ -44,7 +44,7 @@ ROOT = Path(__file__).resolve().parents[1]
 SAMPLES = ROOT / "samples"
 ASSETS = ROOT / "target" / "assets"
 DEFAULT_INPUT = ASSETS / "carphone_pristine.mp4"
-DEFAULT_MODEL = ASSETS / "face_detection_short_range.xml"
+DEFAULT_MODEL = ASSETS / "face_detection_short_range.tflite"
 DEFAULT_MODEL_PROC = SAMPLES / "model_procs" / "face_detection_short_range.json"
 DECODER = SAMPLES / "face_detection_decoder.py"
 

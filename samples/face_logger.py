@@ -7,7 +7,7 @@ decoder (``face_detection_decoder.py``)::
     eval "$(cargo xtask env)"
     gst-launch-1.0 filesrc location=target/assets/carphone_pristine.mp4 ! decodebin \\
         ! videoconvert ! video/x-raw,format=BGRx \\
-        ! gvainference model=target/assets/face_detection_short_range.xml \\
+        ! gvainference model=target/assets/face_detection_short_range.tflite \\
             model-proc=samples/model_procs/face_detection_short_range.json \\
         ! gvapython module=samples/face_detection_decoder.py \\
         ! gvapython module=samples/face_logger.py class=FaceLogger \\

@@ -1,8 +1,8 @@
 """What the demo and sample tests share: the real inputs, the face boxes measured once, helpers.
 
 The inputs come from ``cargo xtask setup`` (``xtask/src/assets.rs``): MediaPipe's short-range face
-detector (as the NCHW IR setup writes next to the ``.tflite``) and ``carphone_pristine.mp4``
-(120 frames, 176x144, one man's face in every frame).
+detector (the ``.tflite`` itself, which ``gvainference`` reads directly, no conversion) and
+``carphone_pristine.mp4`` (120 frames, 176x144, one man's face in every frame).
 
 ``REFERENCE`` holds the face box at five frames, measured once, independently of gva-rs: the
 frames decoded with GStreamer, resized to 128x128 with numpy (bilinear), scaled to [-1, 1] and run
@@ -28,7 +28,7 @@ ROOT = Path(__file__).resolve().parents[2]
 SAMPLES = ROOT / "samples"
 ASSETS = ROOT / "target" / "assets"
 VIDEO = ASSETS / "carphone_pristine.mp4"
-MODEL = ASSETS / "face_detection_short_range.xml"
+MODEL = ASSETS / "face_detection_short_range.tflite"
 MODEL_PROC = SAMPLES / "model_procs" / "face_detection_short_range.json"
 DECODER = SAMPLES / "face_detection_decoder.py"
 

