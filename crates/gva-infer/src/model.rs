@@ -627,7 +627,7 @@ fn with_frame_input(
         .get_dimensions()
         .to_vec();
     let image = image_shape(&dims);
-    if !image.is_some_and(|(_, w, h)| (w, h) == (frame.width, frame.height)) {
+    if image.is_none_or(|(_, w, h)| (w, h) != (frame.width, frame.height)) {
         steps.resize(ResizeAlgorithm::Linear)?;
     }
     steps.convert_element_type(ElementType::F32)?;
