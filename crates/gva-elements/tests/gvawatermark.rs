@@ -636,3 +636,17 @@ fn every_frame_comes_out_once_in_order() {
         assert_eq!(buffer.map_readable().unwrap().as_slice(), data.as_slice());
     }
 }
+
+#[test]
+fn a_shared_buffer_is_copied_not_drawn_on() {
+    let format = "BGRx";
+    let info = info(format, W, H);
+    let mut buffer = black(format, W, H);
+    add_region(&mut buffer, &info, (40, 60, 100, 80), "", 2);
+    let before: Vec<u8> = buffer.map_readable().unwrap().to_vec();
+    // Another holder keeps a reference: gvawatermark must draw on a copy.
+    let kept = buffer.clone();
+    let out = Image::of(&watermark(format, W, H, buffer), &info);
+    assert_eq!(out.at(40, 60), color(format, 2).as_slice());
+    assert_eq!(kept.map_readable().unwrap().as_slice(), before.as_slice());
+}
