@@ -187,6 +187,20 @@ fn build(p: &Project) -> Result<()> {
 /// copy (two GLib type systems in one process are fatal).
 pub fn wheel(p: &Project) -> Result<()> {
     let out = p.root.join("target").join("wheels");
+    // Skipped when nothing the wheel is built from changed since it was installed.
+    let stamp = p.venv().join(".gstgva-wheel-stamp");
+    let inputs = [
+        "crates/gva-py-ext",
+        "crates/gva-meta",
+        "Cargo.lock",
+        "Cargo.toml",
+    ]
+    .map(|path| newest_change(&p.root.join(path)));
+    let fingerprint = format!("{inputs:?}");
+    if fs::read_to_string(&stamp).is_ok_and(|s| s == fingerprint) {
+        println!("    up to date");
+        return Ok(());
+    }
     let _ = fs::remove_dir_all(&out);
     exec(
         p.command(p.venv().join("bin").join("maturin"))
@@ -220,7 +234,30 @@ pub fn wheel(p: &Project) -> Result<()> {
         "    installed {}",
         wheel.file_name().unwrap_or_default().to_string_lossy()
     );
-    Ok(())
+    fs::write(&stamp, fingerprint).map_err(|e| format!("{}: {e}", stamp.display()))
+}
+
+/// The latest modification time (ns since the epoch) of `path` or of any file under it,
+/// skipping `__pycache__` folders; 0 when there is nothing.
+fn newest_change(path: &Path) -> u128 {
+    let Ok(meta) = fs::symlink_metadata(path) else {
+        return 0;
+    };
+    let own = meta
+        .modified()
+        .ok()
+        .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+        .map_or(0, |d| d.as_nanos());
+    if !meta.is_dir() {
+        return own;
+    }
+    fs::read_dir(path)
+        .into_iter()
+        .flatten()
+        .flatten()
+        .filter(|e| e.file_name() != "__pycache__")
+        .map(|e| newest_change(&e.path()))
+        .fold(own, u128::max)
 }
 
 /// The GStreamer plugins the workspace builds (cdylib file names).
