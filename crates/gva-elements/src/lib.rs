@@ -25,6 +25,7 @@ pub mod gvainference;
 pub mod gvametaconvert;
 pub mod gvametapublish;
 pub mod gvawatermark;
+mod pads;
 
 fn plugin_init(plugin: &gst::Plugin) -> Result<(), gst::glib::BoolError> {
     gva_meta::register().map_err(|e| gst::glib::bool_error!("GVA metadata: {}", e))?;

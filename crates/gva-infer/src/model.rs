@@ -194,6 +194,19 @@ impl ModelInfo {
     }
 }
 
+/// Turns OpenVINO's error while doing `what` to the model at `path` into a [`ModelError`].
+fn openvino_error(
+    path: &str,
+    what: &'static str,
+) -> impl Fn(openvino::InferenceError) -> ModelError + use<> {
+    let path = path.to_owned();
+    move |source| ModelError::OpenVino {
+        what,
+        path: path.clone(),
+        source,
+    }
+}
+
 /// A model file read by OpenVINO for a device it has.
 struct Read {
     core: Core,
@@ -222,14 +235,7 @@ impl Read {
             path: shown.clone(),
             reason: format!("could not be read: OpenVINO did not start ({e})"),
         })?;
-        let ov = |what: &'static str| {
-            let shown = shown.clone();
-            move |source| ModelError::OpenVino {
-                what,
-                path: shown,
-                source,
-            }
-        };
+        let ov = |what| openvino_error(&shown, what);
         let available = core.available_devices().map_err(ov("listing devices"))?;
         let device_type: DeviceType<'static> = device.parse().unwrap_or(DeviceType::CPU);
         let known = available.iter().any(|d| d.as_ref() == device)
@@ -264,12 +270,7 @@ impl Read {
     }
 
     fn ov(&self, what: &'static str) -> impl Fn(openvino::InferenceError) -> ModelError + use<> {
-        let shown = self.shown.clone();
-        move |source| ModelError::OpenVino {
-            what,
-            path: shown.clone(),
-            source,
-        }
+        openvino_error(&self.shown, what)
     }
 
     fn name(&self) -> String {
@@ -335,22 +336,16 @@ impl CompiledModel {
         config: &[(String, String)],
         pre: Option<Pre>,
     ) -> Result<Self, ModelError> {
+        let read = Read::open(path, device)?;
+        let name = read.name();
         let Read {
             mut core,
             mut model,
             shown,
-            stem,
             device_type,
-        } = Read::open(path, device)?;
-        let ov = |what: &'static str| {
-            let shown = shown.clone();
-            move |source| ModelError::OpenVino {
-                what,
-                path: shown,
-                source,
-            }
-        };
-        let name = preprocess::friendly_name(&model).unwrap_or(stem);
+            ..
+        } = read;
+        let ov = |what| openvino_error(&shown, what);
         if let Some(Pre::Full(p)) = &pre
             && p.batch > 1
         {
@@ -426,11 +421,7 @@ impl CompiledModel {
 
     /// A new inference request of this model, with its input tensor allocated.
     pub fn new_request(&mut self) -> Result<Request, ModelError> {
-        let path = self.path.clone();
-        let ov = |what: &'static str| {
-            let path = path.clone();
-            move |source| ModelError::OpenVino { what, path, source }
-        };
+        let ov = |what| openvino_error(&self.path, what);
         let port = self.inputs.first().cloned().unwrap_or(Port {
             name: String::new(),
             shape: vec![],
@@ -469,12 +460,8 @@ pub struct Request {
 }
 
 impl Request {
-    fn ov(
-        &self,
-        what: &'static str,
-    ) -> impl FnOnce(openvino::InferenceError) -> ModelError + use<> {
-        let path = self.path.clone();
-        move |source| ModelError::OpenVino { what, path, source }
+    fn ov(&self, what: &'static str) -> impl Fn(openvino::InferenceError) -> ModelError + use<> {
+        openvino_error(&self.path, what)
     }
 
     /// Copies `input` into the request's input tensor.

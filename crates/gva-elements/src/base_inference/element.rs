@@ -36,17 +36,7 @@ pub fn pad_templates() -> &'static [gst::PadTemplate] {
                 gst_video::VideoFormat::I420,
             ])
             .build();
-        [gst::PadDirection::Src, gst::PadDirection::Sink]
-            .into_iter()
-            .filter_map(|direction| {
-                let name = if direction == gst::PadDirection::Src {
-                    "src"
-                } else {
-                    "sink"
-                };
-                gst::PadTemplate::new(name, direction, gst::PadPresence::Always, &caps).ok()
-            })
-            .collect()
+        crate::pads::src_sink(&caps, &caps)
     });
     TEMPLATES.as_ref()
 }

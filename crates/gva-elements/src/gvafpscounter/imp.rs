@@ -152,15 +152,7 @@ impl ElementImpl for GvaFpsCounter {
         static TEMPLATES: LazyLock<Vec<gst::PadTemplate>> = LazyLock::new(|| {
             let mut sink_caps = gst::Caps::builder("video/x-raw").any_features().build();
             sink_caps.merge(gst::Caps::builder("other/tensors").any_features().build());
-            [
-                ("src", gst::PadDirection::Src, gst::Caps::new_any()),
-                ("sink", gst::PadDirection::Sink, sink_caps),
-            ]
-            .into_iter()
-            .filter_map(|(name, direction, caps)| {
-                gst::PadTemplate::new(name, direction, gst::PadPresence::Always, &caps).ok()
-            })
-            .collect()
+            crate::pads::src_sink(&gst::Caps::new_any(), &sink_caps)
         });
         TEMPLATES.as_ref()
     }

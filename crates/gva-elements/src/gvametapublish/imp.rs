@@ -94,14 +94,7 @@ impl ElementImpl for GvaMetaPublish {
     fn pad_templates() -> &'static [gst::PadTemplate] {
         static TEMPLATES: LazyLock<Vec<gst::PadTemplate>> = LazyLock::new(|| {
             let caps = gst::Caps::new_any();
-            ["src", "sink"]
-                .into_iter()
-                .zip([gst::PadDirection::Src, gst::PadDirection::Sink])
-                .map(|(name, direction)| {
-                    gst::PadTemplate::new(name, direction, gst::PadPresence::Always, &caps)
-                        .expect("a valid pad template")
-                })
-                .collect()
+            crate::pads::src_sink(&caps, &caps)
         });
         TEMPLATES.as_ref()
     }
