@@ -17,6 +17,8 @@
 //! streaming thread. Frames: BGR, BGRx, BGRA, RGB, RGBx, RGBA, NV12 and I420; `roi-list`
 //! takes packed RGB-family frames only (its crops are made in Rust).
 
+use gst::prelude::*;
+
 pub mod base_inference;
 pub mod gvaclassify;
 pub mod gvadetect;
@@ -26,6 +28,26 @@ pub mod gvametaconvert;
 pub mod gvametapublish;
 pub mod gvawatermark;
 mod pads;
+
+/// Gives an element created without a name DL Streamer's default name, `<factory><n>`
+/// (`gvadetect0`), instead of GStreamer's default from our type name (`gvarsdetect0`; the
+/// types are called `GvaRs*` so they can live in one process with DL Streamer's). Scripts,
+/// `element_id`s and gvafpscounter's streams then read as they do with DL Streamer.
+pub(crate) fn use_dl_streamer_default_name(element: &impl IsA<gst::Element>) {
+    let element = element.as_ref();
+    let Some(factory) = element.factory() else {
+        return;
+    };
+    let name = element.name();
+    let default = element.type_().name().to_lowercase();
+    if let Some(n) = name.strip_prefix(default.as_str())
+        && !n.is_empty()
+        && n.bytes().all(|b| b.is_ascii_digit())
+    {
+        // Not parented yet (this runs in `constructed`): GStreamer takes the new name.
+        element.set_property("name", format!("{}{n}", factory.name()));
+    }
+}
 
 fn plugin_init(plugin: &gst::Plugin) -> Result<(), gst::glib::BoolError> {
     gva_meta::register().map_err(|e| gst::glib::bool_error!("GVA metadata: {}", e))?;

@@ -65,3 +65,30 @@ fn properties_round_trip() {
     assert_eq!(e.property::<f32>("threshold"), 0.25);
     assert_eq!(e.property::<u32>("inference-interval"), 4);
 }
+
+#[test]
+fn unnamed_elements_get_dl_streamer_default_names() {
+    for factory in [
+        "gvainference",
+        "gvadetect",
+        "gvaclassify",
+        "gvametaconvert",
+        "gvametapublish",
+        "gvawatermark",
+        "gvafpscounter",
+    ] {
+        let name = element(factory).name();
+        let number = name
+            .strip_prefix(factory)
+            .unwrap_or_else(|| panic!("{factory}: default name {name}"));
+        assert!(
+            !number.is_empty() && number.bytes().all(|b| b.is_ascii_digit()),
+            "{factory}: default name {name}"
+        );
+        let named = gst::ElementFactory::make(factory)
+            .name("mine")
+            .build()
+            .unwrap();
+        assert_eq!(named.name(), "mine");
+    }
+}

@@ -56,6 +56,11 @@ macro_rules! inference_element {
         }
 
         impl ObjectImpl for $imp {
+            fn constructed(&self) {
+                self.parent_constructed();
+                $crate::use_dl_streamer_default_name(&*self.obj());
+            }
+
             fn properties() -> &'static [glib::ParamSpec] {
                 static PROPS: LazyLock<Vec<glib::ParamSpec>> =
                     LazyLock::new(|| Settings::properties(KIND));

@@ -61,6 +61,7 @@ impl ObjectSubclass for GvaFpsCounter {
 impl ObjectImpl for GvaFpsCounter {
     fn constructed(&self) {
         self.parent_constructed();
+        crate::use_dl_streamer_default_name(&*self.obj());
         self.obj().set_passthrough(true);
     }
 

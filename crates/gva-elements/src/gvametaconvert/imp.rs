@@ -117,6 +117,11 @@ impl ObjectSubclass for GvaMetaConvert {
 }
 
 impl ObjectImpl for GvaMetaConvert {
+    fn constructed(&self) {
+        self.parent_constructed();
+        crate::use_dl_streamer_default_name(&*self.obj());
+    }
+
     fn properties() -> &'static [glib::ParamSpec] {
         static PROPS: LazyLock<Vec<glib::ParamSpec>> = LazyLock::new(|| {
             vec![

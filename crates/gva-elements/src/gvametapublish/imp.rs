@@ -51,6 +51,11 @@ impl ObjectSubclass for GvaMetaPublish {
 }
 
 impl ObjectImpl for GvaMetaPublish {
+    fn constructed(&self) {
+        self.parent_constructed();
+        crate::use_dl_streamer_default_name(&*self.obj());
+    }
+
     fn properties() -> &'static [glib::ParamSpec] {
         static PROPS: LazyLock<Vec<glib::ParamSpec>> = LazyLock::new(Settings::properties);
         PROPS.as_ref()

@@ -41,6 +41,11 @@ impl ObjectSubclass for GvaWatermark {
 }
 
 impl ObjectImpl for GvaWatermark {
+    fn constructed(&self) {
+        self.parent_constructed();
+        crate::use_dl_streamer_default_name(&*self.obj());
+    }
+
     fn properties() -> &'static [glib::ParamSpec] {
         static PROPERTIES: LazyLock<Vec<glib::ParamSpec>> = LazyLock::new(|| {
             vec![
