@@ -26,35 +26,19 @@ fn missing_model_file() {
 
 #[test]
 fn model_proc_not_json() {
-    let dir = std::env::temp_dir().join(format!("gva-elements-bad-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).expect("a temp dir");
-    let path = dir.join("not_json.json");
-    std::fs::write(&path, "this is { not json").expect("written");
-    let e = start_error(&format!(
-        "gvadetect model={} model-proc={}",
-        model("detector_ssd.xml"),
-        path.display()
-    ));
+    let e = with_model_proc("detector_ssd.xml", "not_json", "this is { not json");
     assert!(e.contains("not valid JSON"), "{e}");
     assert!(e.contains("not_json.json"), "{e}");
 }
 
 #[test]
 fn model_proc_unknown_converter() {
-    let dir = std::env::temp_dir().join(format!("gva-elements-conv-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).expect("a temp dir");
-    let path = dir.join("unknown_converter.json");
-    std::fs::write(
-        &path,
+    let e = with_model_proc(
+        "detector_ssd.xml",
+        "unknown_converter",
         r#"{"json_schema_version": "2.2.0", "input_preproc": [],
             "output_postproc": [{"layer_name": "detection_out", "converter": "no_such_converter"}]}"#,
-    )
-    .expect("written");
-    let e = start_error(&format!(
-        "gvadetect model={} model-proc={}",
-        model("detector_ssd.xml"),
-        path.display()
-    ));
+    );
     assert!(e.contains("no_such_converter"), "{e}");
 }
 
@@ -115,27 +99,28 @@ fn missing_labels_file() {
     assert!(e.contains("labels-file '/nonexistent/labels.txt'"), "{e}");
 }
 
-/// Writes `text` as a model-proc in a temp dir and returns its path.
-fn model_proc(name: &str, text: &str) -> std::path::PathBuf {
+/// The start error of `gvadetect` on the generated model `model_file` with `text` written as
+/// the model-proc `<name>.json` in a temp dir.
+fn with_model_proc(model_file: &str, name: &str, text: &str) -> String {
     let dir = std::env::temp_dir().join(format!("gva-elements-{name}-{}", std::process::id()));
     std::fs::create_dir_all(&dir).expect("a temp dir");
     let path = dir.join(format!("{name}.json"));
     std::fs::write(&path, text).expect("written");
-    path
+    start_error(&format!(
+        "gvadetect model={} model-proc={}",
+        model(model_file),
+        path.display()
+    ))
 }
 
 #[test]
 fn model_proc_names_a_layer_the_model_does_not_have() {
-    let path = model_proc(
+    let e = with_model_proc(
+        "detector_ssd.xml",
         "unknown_layer",
         r#"{"json_schema_version": "2.2.0", "input_preproc": [],
             "output_postproc": [{"layer_name": "boxes_out", "converter": "detection_output"}]}"#,
     );
-    let e = start_error(&format!(
-        "gvadetect model={} model-proc={}",
-        model("detector_ssd.xml"),
-        path.display()
-    ));
     assert!(
         e.contains("names layer 'boxes_out'") && e.contains("its outputs: detection_out"),
         "{e}"
@@ -145,30 +130,22 @@ fn model_proc_names_a_layer_the_model_does_not_have() {
 #[test]
 fn output_shape_that_does_not_fit_the_converter() {
     // The classifier's [1, 3] output read as SSD rows of 7 values.
-    let path = model_proc(
+    let e = with_model_proc(
+        "classifier.xml",
         "bad_shape",
         r#"{"json_schema_version": "2.2.0", "input_preproc": [],
             "output_postproc": [{"layer_name": "prob", "converter": "detection_output"}]}"#,
     );
-    let e = start_error(&format!(
-        "gvadetect model={} model-proc={}",
-        model("classifier.xml"),
-        path.display()
-    ));
     assert!(
         e.contains("output 'prob' of shape [1, 3] does not fit converter 'detection_output'"),
         "{e}"
     );
-    let path = model_proc(
+    let e = with_model_proc(
+        "classifier.xml",
         "bad_yolo",
         r#"{"json_schema_version": "2.2.0", "input_preproc": [],
             "output_postproc": [{"layer_name": "prob", "converter": "yolo_v8"}]}"#,
     );
-    let e = start_error(&format!(
-        "gvadetect model={} model-proc={}",
-        model("classifier.xml"),
-        path.display()
-    ));
     assert!(e.contains("does not fit converter 'yolo_v8'"), "{e}");
 }
 

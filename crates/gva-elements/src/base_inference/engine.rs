@@ -262,7 +262,8 @@ impl Engine {
                     Ok(per_frame) => {
                         for (mut buffer, frame_results) in buffers.into_iter().zip(per_frame) {
                             let mut frame = VideoFrame::new(buffer.make_mut(), info.clone());
-                            let attached = results.attach(&mut frame, frame_results, Target::Frame);
+                            let attached =
+                                results.attach(&mut frame, frame_results, Target::Frame, None);
                             sink(attached.map(|_| buffer));
                         }
                     }
@@ -381,11 +382,21 @@ impl Engine {
         for (id, rect, object, out) in outputs {
             let results = self.results.convert(&out, 1)?;
             for frame_results in results {
-                let appended =
-                    self.results
-                        .attach(&mut frame, frame_results, Target::Region(id, rect))?;
-                if let Some(history) = self.history.as_mut() {
-                    history.store(object, index, appended);
+                let target = Target::Region(id, rect);
+                match self.history.as_mut() {
+                    Some(history) => {
+                        let mut appended = Vec::new();
+                        self.results.attach(
+                            &mut frame,
+                            frame_results,
+                            target,
+                            Some(&mut appended),
+                        )?;
+                        history.store(object, index, appended);
+                    }
+                    None => self
+                        .results
+                        .attach(&mut frame, frame_results, target, None)?,
                 }
             }
         }

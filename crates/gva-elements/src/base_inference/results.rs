@@ -215,16 +215,17 @@ impl Results {
     }
 
     /// Attaches one frame's `results` to `frame`, or to the region `target` names (its
-    /// detections become regions whose `parent_id` is that region). Returns copies of the
-    /// structures appended to that region (for the classification history).
+    /// detections become regions whose `parent_id` is that region). With `copies`, the
+    /// structures appended to that region are copied there too (for the classification
+    /// history; nothing is copied without it).
     pub fn attach(
         &self,
         frame: &mut VideoFrame<&mut gst::BufferRef>,
         results: FrameResults,
         target: Target,
-    ) -> Result<Vec<gst::Structure>, String> {
+        mut copies: Option<&mut Vec<gst::Structure>>,
+    ) -> Result<(), String> {
         let meta = |e: gva_meta::Error| e.to_string();
-        let mut appended = Vec::new();
         for (plan, result) in self.plans.iter().zip(results.0) {
             match result {
                 PlanResult::Detections(found) => self.add_regions(frame, plan, found, target)?,
@@ -238,12 +239,14 @@ impl Results {
                         let mut roi = frame.region_mut(id).map_err(meta)?;
                         let tensor = roi.add_tensor(&plan.name).map_err(meta)?;
                         self.fill(tensor, plan, raw.as_ref(), result.as_ref())?;
-                        appended.push(tensor.structure().to_owned());
+                        if let Some(copies) = copies.as_deref_mut() {
+                            copies.push(tensor.structure().to_owned());
+                        }
                     }
                 },
             }
         }
-        Ok(appended)
+        Ok(())
     }
 
     /// One region per detection: boxes mapped from the inferred image (the frame, or the
