@@ -769,40 +769,11 @@ def test_random_api_sequences_never_crash(tmp_path):
 # ---- bugs the fuzzing found, pinned down ----
 
 
-# Found against 368973b (mixed lists were truncated with a GStreamer-CRITICAL); fixed in e79cd1b.
-def test_mixed_type_list_is_rejected_not_truncated():
-    code = """
-import gi
-gi.require_version("Gst", "1.0")
-from gi.repository import Gst
-Gst.init(None)
-import gstgva
-b = Gst.Buffer.new_allocate(None, 64, None)
-f = gstgva.VideoFrame(b, caps=Gst.Caps.from_string("video/x-raw,format=BGRx,width=4,height=4"))
-t = f.add_tensor()
-for value in ([1, "a"], [True, 1], [1.5, 2]):
-    try:
-        t["k"] = value
-    except TypeError:
-        continue
-    assert t["k"] == value, (t["k"], value)
-print("DONE")
-"""
-    out = subprocess.run(
-        [sys.executable, "-c", code],
-        check=False,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
-    assert out.returncode == 0, out.stderr
-    assert "DONE" in out.stdout
-    assert "CRITICAL" not in out.stderr, out.stderr
-
-
-def test_bf16_tensor_data_is_read_only_like_every_other_precision():
-    code = """
-import gi
+def run_on_a_tensor(body: str) -> subprocess.CompletedProcess[str]:
+    """Runs ``body`` in a fresh interpreter where ``t`` is a new tensor of a 4x4 BGRx frame
+    (``np``, ``gstgva``, ``Gst`` imported)."""
+    code = (
+        """import gi
 gi.require_version("Gst", "1.0")
 from gi.repository import Gst
 Gst.init(None)
@@ -811,6 +782,36 @@ import gstgva
 b = Gst.Buffer.new_allocate(None, 64, None)
 f = gstgva.VideoFrame(b, caps=Gst.Caps.from_string("video/x-raw,format=BGRx,width=4,height=4"))
 t = f.add_tensor()
+"""
+        + body
+    )
+    return subprocess.run(
+        [sys.executable, "-c", code],
+        check=False,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+# Found against 368973b (mixed lists were truncated with a GStreamer-CRITICAL); fixed in e79cd1b.
+def test_mixed_type_list_is_rejected_not_truncated():
+    out = run_on_a_tensor("""
+for value in ([1, "a"], [True, 1], [1.5, 2]):
+    try:
+        t["k"] = value
+    except TypeError:
+        continue
+    assert t["k"] == value, (t["k"], value)
+print("DONE")
+""")
+    assert out.returncode == 0, out.stderr
+    assert "DONE" in out.stdout
+    assert "CRITICAL" not in out.stderr, out.stderr
+
+
+def test_bf16_tensor_data_is_read_only_like_every_other_precision():
+    out = run_on_a_tensor("""
 t["data_buffer"] = np.array([1.5, -2.0], dtype=np.float32).view(np.uint16)[1::2].tobytes()
 writable = {}
 for p in (gstgva.Tensor.PRECISION.U8, gstgva.Tensor.PRECISION.FP16, gstgva.Tensor.PRECISION.BF16):
@@ -821,28 +822,13 @@ assert t.data().tolist() == [1.5, -2.0], t.data()
 print(writable)
 assert not any(writable.values()), writable
 print("DONE")
-"""
-    out = subprocess.run(
-        [sys.executable, "-c", code],
-        check=False,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+""")
     assert out.returncode == 0, out.stdout + out.stderr
     assert "DONE" in out.stdout
 
 
 def test_dims_bytes_read_back_as_written():
-    code = """
-import gi
-gi.require_version("Gst", "1.0")
-from gi.repository import Gst
-Gst.init(None)
-import gstgva
-b = Gst.Buffer.new_allocate(None, 64, None)
-f = gstgva.VideoFrame(b, caps=Gst.Caps.from_string("video/x-raw,format=BGRx,width=4,height=4"))
-t = f.add_tensor()
+    out = run_on_a_tensor("""
 t["other"] = b"ab"
 assert t["other"] == b"ab"
 try:
@@ -852,14 +838,7 @@ except TypeError:
 else:
     assert t["dims"] == b"ab", t["dims"]
 print("DONE")
-"""
-    out = subprocess.run(
-        [sys.executable, "-c", code],
-        check=False,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+""")
     assert out.returncode == 0, out.stdout + out.stderr
     assert "DONE" in out.stdout
 
