@@ -8,17 +8,19 @@
 //!   PrePostProcessor: u8 frames (BGR/BGRx/BGRA/RGB/RGBx/RGBA/NV12/I420) of any size → colour
 //!   conversion to the model's colour space, crop, resize (with or without aspect ratio), range,
 //!   mean/std, layout.
-//! - [`pool`]: `nireq` asynchronous requests, results delivered in submission order.
+//! - [`planes`]: packed pixels split into colour planes for NCHW models (no transpose left to
+//!   the model).
+//! - [`pool`]: `nireq` asynchronous requests, `batch` frames each, the next frame filled while
+//!   they run, results delivered in submission order.
 //! - [`model_proc`], [`labels`]: DL Streamer's model-proc JSON (schema 1.0–2.2) and label lists,
 //!   with errors naming the file, the key and what was expected.
 //! - [`converters`]: `detection_output`, `boxes_labels`, `yolo_v8`, `label`, `text`,
 //!   `raw_data_copy` (and the old names), NMS.
-//!
-//! Not here yet: ROI crops for roi-list inference and batching.
 pub mod converters;
 pub mod labels;
 pub mod model;
 pub mod model_proc;
+pub mod planes;
 pub mod pool;
 pub mod preprocess;
 pub mod runtime;

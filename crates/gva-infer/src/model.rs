@@ -422,6 +422,26 @@ impl CompiledModel {
     /// A new inference request of this model, with its input tensor allocated.
     pub fn new_request(&mut self) -> Result<Request, ModelError> {
         let ov = |what| openvino_error(&self.path, what);
+        let input = self.new_input()?;
+        let mut request = self
+            .compiled
+            .create_infer_request()
+            .map_err(ov("creating a request"))?;
+        request
+            .set_input_tensor(&input.tensor)
+            .map_err(ov("setting the input"))?;
+        Ok(Request {
+            path: self.path.clone(),
+            request,
+            input,
+            outputs: self.outputs.clone(),
+        })
+    }
+
+    /// A new input tensor of the compiled input's type and shape, to be filled while a
+    /// request runs on another (see [`Request::swap_input`]).
+    pub fn new_input(&self) -> Result<InputTensor, ModelError> {
+        let ov = |what| openvino_error(&self.path, what);
         let port = self.inputs.first().cloned().unwrap_or(Port {
             name: String::new(),
             shape: vec![],
@@ -432,42 +452,33 @@ impl CompiledModel {
             .and_then(|n| n.get_element_type())
             .map_err(ov("reading the input type"))?;
         let shape = Shape::new(&port.shape).map_err(ov("shaping the input"))?;
-        let input = Tensor::new(input_type, &shape).map_err(ov("allocating the input"))?;
-        let mut request = self
-            .compiled
-            .create_infer_request()
-            .map_err(ov("creating a request"))?;
-        request
-            .set_input_tensor(&input)
-            .map_err(ov("setting the input"))?;
-        Ok(Request {
+        let tensor = Tensor::new(input_type, &shape).map_err(ov("allocating the input"))?;
+        Ok(InputTensor {
             path: self.path.clone(),
-            request,
-            input,
-            input_port: port,
-            outputs: self.outputs.clone(),
+            tensor,
+            element_type: input_type,
+            port,
         })
     }
 }
 
-/// One inference request with its own input tensor (reused from run to run).
-pub struct Request {
+/// An input tensor of a compiled model (its first input's type and shape).
+pub struct InputTensor {
     path: String,
-    pub(crate) request: openvino::InferRequest,
-    input: Tensor,
-    input_port: Port,
-    outputs: Vec<Port>,
+    tensor: Tensor,
+    element_type: ElementType,
+    port: Port,
 }
 
-impl Request {
+impl InputTensor {
     fn ov(&self, what: &'static str) -> impl Fn(openvino::InferenceError) -> ModelError + use<> {
         openvino_error(&self.path, what)
     }
 
-    /// Copies `input` into the request's input tensor.
+    /// Copies `input` into the tensor.
     pub fn fill(&mut self, input: InputData<'_>) -> Result<(), ModelError> {
         let want: usize = self
-            .input_port
+            .port
             .shape
             .iter()
             .map(|d| (*d).max(0) as usize)
@@ -475,19 +486,15 @@ impl Request {
         let size_error = |got| ModelError::InputSize {
             got,
             want,
-            shape: self.input_port.shape.clone(),
+            shape: self.port.shape.clone(),
         };
-        let ty = self
-            .input
-            .get_element_type()
-            .map_err(self.ov("reading the input"))?;
-        match (input, ty) {
+        match (input, self.element_type) {
             (InputData::U8(bytes), ElementType::U8) => {
                 if bytes.len() != want {
                     return Err(size_error(bytes.len()));
                 }
                 let ov = self.ov("filling the input");
-                self.input
+                self.tensor
                     .get_raw_data_mut()
                     .map_err(ov)?
                     .copy_from_slice(bytes);
@@ -497,7 +504,7 @@ impl Request {
                     return Err(size_error(values.len()));
                 }
                 let ov = self.ov("filling the input");
-                self.input
+                self.tensor
                     .get_data_mut::<f32>()
                     .map_err(ov)?
                     .copy_from_slice(values);
@@ -508,23 +515,58 @@ impl Request {
         Ok(())
     }
 
-    /// Fills a u8 input in place: `fill` gets the request's whole input tensor (the size of
-    /// the compiled input shape) and writes the frame into it, without an intermediate copy.
+    /// Fills a u8 input in place: `fill` gets the whole tensor (the size of the compiled input
+    /// shape) and writes the frame into it, without an intermediate copy.
     pub fn fill_u8_with(
         &mut self,
         fill: impl FnOnce(&mut [u8]) -> Result<(), ModelError>,
     ) -> Result<(), ModelError> {
-        let ty = self
-            .input
-            .get_element_type()
-            .map_err(self.ov("reading the input"))?;
-        if ty != ElementType::U8 {
+        if self.element_type != ElementType::U8 {
             return Err(ModelError::Config(format!(
-                "the compiled input takes {ty:?} values, not u8 frames"
+                "the compiled input takes {:?} values, not u8 frames",
+                self.element_type
             )));
         }
         let ov = self.ov("filling the input");
-        fill(self.input.get_raw_data_mut().map_err(ov)?)
+        fill(self.tensor.get_raw_data_mut().map_err(ov)?)
+    }
+}
+
+/// One inference request with its current input tensor (reused from run to run, or swapped
+/// for one filled meanwhile).
+pub struct Request {
+    path: String,
+    pub(crate) request: openvino::InferRequest,
+    input: InputTensor,
+    outputs: Vec<Port>,
+}
+
+impl Request {
+    fn ov(&self, what: &'static str) -> impl Fn(openvino::InferenceError) -> ModelError + use<> {
+        openvino_error(&self.path, what)
+    }
+
+    /// Copies `input` into the request's input tensor.
+    pub fn fill(&mut self, input: InputData<'_>) -> Result<(), ModelError> {
+        self.input.fill(input)
+    }
+
+    /// Fills the request's u8 input in place (see [`InputTensor::fill_u8_with`]).
+    pub fn fill_u8_with(
+        &mut self,
+        fill: impl FnOnce(&mut [u8]) -> Result<(), ModelError>,
+    ) -> Result<(), ModelError> {
+        self.input.fill_u8_with(fill)
+    }
+
+    /// Makes `input` (a tensor of the same model, see [`CompiledModel::new_input`]) the
+    /// request's input, and gives back the one it had in `input`. On an error nothing is
+    /// swapped. Not while the request runs.
+    pub fn swap_input(&mut self, input: &mut InputTensor) -> Result<(), ModelError> {
+        let ov = self.ov("setting the input");
+        self.request.set_input_tensor(&input.tensor).map_err(ov)?;
+        std::mem::swap(&mut self.input, input);
+        Ok(())
     }
 
     /// Starts inference without waiting.

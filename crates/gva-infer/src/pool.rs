@@ -1,46 +1,121 @@
 //! Asynchronous inference with `nireq` requests in flight, `batch` inputs per request, results
 //! delivered in submission order.
 //!
-//! [`Pool::submit`] takes a free request (waiting for one when all `nireq` are busy), copies the
-//! input into its next batch slot and starts it once the batch is full (a partial batch starts
-//! at [`Pool::flush`]). One completion thread waits for the requests in the order they
-//! were started — so results come out in frame order whatever order OpenVINO finishes them in —
-//! hands each result with its tag to the `deliver` callback, and returns the request to the free
-//! list. [`Pool::flush`] waits until everything submitted has been delivered (EOS, flushes);
-//! dropping the pool does the same, so no frame is lost.
+//! Inputs are filled into input tensors of their own, not into a request: there is a spare
+//! tensor per request, so the next frames are filled while every request runs. [`Pool::submit`]
+//! takes a spare tensor (when all are taken, waiting until half of them are spare again, so the
+//! submitting thread wakes once per few frames, not per frame), copies the input into its next
+//! batch slot and, once the batch is full (a partial batch at [`Pool::flush`]), starts it on a
+//! free request or queues it. One completion thread waits for the requests in the order they
+//! were started — so results come out in frame order whatever order OpenVINO finishes them in
+//! — and, as soon as a request is done and its outputs are copied out, starts the queued batch
+//! on it: the next inference never waits for another thread to wake up. Then it hands the
+//! finished result with its tags to the `deliver` callback. [`Pool::flush`] waits until
+//! everything submitted has been delivered (EOS, flushes); dropping the pool does the same, so
+//! no frame is lost.
 
-use std::sync::mpsc::{self, Receiver, Sender};
-use std::sync::{Arc, Condvar, Mutex};
+use std::collections::VecDeque;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc::{self, Sender};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::thread::JoinHandle;
 
-use crate::model::{CompiledModel, InputData, ModelError, Output, Request};
+use crate::model::{CompiledModel, InputData, InputTensor, ModelError, Output, Request};
 
 type Deliver<T> = dyn Fn(Vec<T>, Result<Vec<Output>, ModelError>) + Send + Sync;
 
-/// A started request on its way to the completion thread: the request, the tags of its batch
-/// slots, and whether starting it succeeded.
-type Started<T> = (Request, Vec<T>, Result<(), ModelError>);
+/// A filled input tensor with the tags of its filled batch slots.
+type Filled<T> = (InputTensor, Vec<T>);
 
-/// Requests in flight: how many were submitted and not yet delivered.
-#[derive(Default)]
-struct InFlight {
-    count: Mutex<usize>,
+/// What the completion thread is told.
+#[allow(clippy::large_enum_variant)] // one per started request; Stop once
+enum Message<T> {
+    /// A request started (or whose start failed) with the tags of its batch.
+    Started(Request, Vec<T>, Result<(), ModelError>),
+    /// Everything is delivered and the pool is going away.
+    Stop,
+}
+
+/// The requests and tensors, under one lock.
+struct State<T> {
+    /// Requests not running.
+    free: Vec<Request>,
+    /// Input tensors neither in a request nor being filled.
+    spare: Vec<InputTensor>,
+    /// Full batches waiting for a request, oldest first. Only non-empty while no request is
+    /// free.
+    queued: VecDeque<Filled<T>>,
+    /// Batches submitted (queued or started) and not yet delivered.
+    in_flight: usize,
+}
+
+/// What the submitting threads and the completion thread share.
+struct Shared<T> {
+    state: Mutex<State<T>>,
+    /// Signalled when [`Shared::wake_at`] tensors are spare.
+    spare_ready: Condvar,
+    /// Spare tensors that wake a submitter waiting for one: it then fills that many frames
+    /// without sleeping in between (half the spare tensors; fewer thread wake-ups per frame).
+    wake_at: usize,
+    /// Signalled when nothing is in flight any more.
     idle: Condvar,
+    /// To the completion thread, sent to under the state lock (so in start order).
+    started: Sender<Message<T>>,
     /// Set when a `deliver` callback panicked (the pool goes on).
-    panicked: std::sync::atomic::AtomicBool,
+    panicked: AtomicBool,
+}
+
+impl<T> Shared<T> {
+    fn lock(&self) -> MutexGuard<'_, State<T>> {
+        self.state.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Starts `filled` on `request` and tells the completion thread; the request's previous
+    /// input tensor becomes spare. Called under the state lock, so requests reach the
+    /// completion thread in the order they started.
+    fn start(&self, state: &mut State<T>, mut request: Request, filled: Filled<T>) {
+        let (mut input, tags) = filled;
+        let started = request
+            .swap_input(&mut input)
+            .and_then(|()| request.start());
+        state.spare.push(input);
+        if state.spare.len() == self.wake_at {
+            self.spare_ready.notify_one();
+        }
+        // The completion thread lives as long as the pool: the send cannot fail while a
+        // batch can be submitted.
+        let _ = self.started.send(Message::Started(request, tags, started));
+    }
+
+    /// Starts a full batch on a free request, or queues it for the next request to finish.
+    fn dispatch(&self, filled: Filled<T>) {
+        let mut state = self.lock();
+        state.in_flight += 1;
+        match state.free.pop() {
+            Some(request) => self.start(&mut state, request, filled),
+            None => state.queued.push_back(filled),
+        }
+    }
+
+    /// A request is done: the next queued batch starts on it at once, else it is free.
+    fn finished(&self, request: Request) {
+        let mut state = self.lock();
+        match state.queued.pop_front() {
+            Some(filled) => self.start(&mut state, request, filled),
+            None => state.free.push(request),
+        }
+    }
 }
 
 /// A pool of inference requests of one compiled model.
 pub struct Pool<T: Send + 'static> {
-    free: Mutex<Receiver<Request>>,
-    free_tx: Mutex<Sender<Request>>,
-    started: Mutex<Option<Sender<Started<T>>>>,
-    in_flight: Arc<InFlight>,
+    shared: Arc<Shared<T>>,
     completion: Option<JoinHandle<()>>,
     nireq: usize,
     batch: usize,
-    /// The request whose batch is being filled, with the tags of its filled slots.
-    filling: Mutex<Option<(Request, Vec<T>)>>,
+    /// The batch being filled, with the tags of its filled slots; the lock also makes
+    /// submissions one at a time.
+    filling: Mutex<Option<Filled<T>>>,
 }
 
 impl<T: Send + 'static> Pool<T> {
@@ -68,41 +143,53 @@ impl<T: Send + 'static> Pool<T> {
         deliver: impl Fn(Vec<T>, Result<Vec<Output>, ModelError>) + Send + Sync + 'static,
     ) -> Result<Self, ModelError> {
         let nireq = nireq.max(1);
-        let (free_tx, free_rx) = mpsc::channel();
-        for _ in 0..nireq {
-            free_tx
-                .send(model.new_request()?)
-                .expect("the receiver is alive: it is a local");
-        }
-        let (started_tx, started_rx) = mpsc::channel::<Started<T>>();
-        let in_flight = Arc::new(InFlight::default());
+        let free = (0..nireq)
+            .map(|_| model.new_request())
+            .collect::<Result<Vec<_>, _>>()?;
+        let (started, messages) = mpsc::channel::<Message<T>>();
+        // A spare tensor per request: the next frames are filled while all requests run.
+        let spare = (0..nireq)
+            .map(|_| model.new_input())
+            .collect::<Result<Vec<_>, _>>()?;
+        let shared = Arc::new(Shared {
+            state: Mutex::new(State {
+                free,
+                spare,
+                queued: VecDeque::new(),
+                in_flight: 0,
+            }),
+            spare_ready: Condvar::new(),
+            wake_at: nireq.div_ceil(2),
+            idle: Condvar::new(),
+            started,
+            panicked: AtomicBool::new(false),
+        });
         let deliver: Arc<Deliver<T>> = Arc::new(deliver);
-        let flight = in_flight.clone();
-        let returns = free_tx.clone();
+        let done = shared.clone();
         let completion = std::thread::Builder::new()
             .name("gva-infer-completion".into())
             .spawn(move || {
-                for (mut request, tags, started) in started_rx {
+                for message in messages {
+                    let Message::Started(mut request, tags, started) = message else {
+                        break;
+                    };
                     let result = started
                         .and_then(|()| request.wait())
                         .and_then(|()| request.outputs());
-                    // The outputs are copied out: the request can take the next input while
-                    // this one is delivered. (The pool may be gone already; then the request
-                    // is simply dropped.)
-                    let _ = returns.send(request);
+                    // The outputs are copied out: the request takes the next batch while
+                    // this one is delivered.
+                    done.finished(request);
                     // A panicking callback must not stop the pool.
                     let delivered = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
                         deliver(tags, result)
                     }));
                     if delivered.is_err() {
-                        flight
-                            .panicked
-                            .store(true, std::sync::atomic::Ordering::Relaxed);
+                        done.panicked.store(true, Ordering::Relaxed);
                     }
-                    let mut count = flight.count.lock().unwrap_or_else(|p| p.into_inner());
-                    *count = count.saturating_sub(1);
-                    if *count == 0 {
-                        flight.idle.notify_all();
+                    let mut state = done.lock();
+                    state.in_flight = state.in_flight.saturating_sub(1);
+                    if state.in_flight == 0 {
+                        done.idle.notify_all();
                     }
                 }
             })
@@ -110,10 +197,7 @@ impl<T: Send + 'static> Pool<T> {
                 ModelError::Config(format!("could not start the completion thread: {e}"))
             })?;
         Ok(Self {
-            free: Mutex::new(free_rx),
-            free_tx: Mutex::new(free_tx),
-            started: Mutex::new(Some(started_tx)),
-            in_flight,
+            shared,
             completion: Some(completion),
             nireq,
             batch: batch.max(1),
@@ -150,93 +234,74 @@ impl<T: Send + 'static> Pool<T> {
             InputData::F32(_) if self.batch > 1 => Err(ModelError::Config(
                 "f32 inputs are not batched: submit u8 frames".into(),
             )),
-            input => {
-                let mut request = self.take_free()?;
-                if let Err(e) = request.fill(input) {
-                    self.give_back(request);
-                    return Err(e);
-                }
-                self.start(request, vec![tag])
-            }
+            input => self.fill_slot(tag, |tensor, _| tensor.fill(input)),
         }
     }
 
     /// Like [`Pool::submit`] for u8 inputs, but `fill` writes the input straight into its slot
-    /// of the request's tensor (no intermediate buffer).
+    /// of the input tensor (no intermediate buffer).
     pub fn submit_with(
         &self,
         tag: T,
         fill: impl FnOnce(&mut [u8]) -> Result<(), ModelError>,
     ) -> Result<(), ModelError> {
+        let batch = self.batch;
+        self.fill_slot(tag, |tensor, index| {
+            tensor.fill_u8_with(|all| {
+                let size = all.len() / batch;
+                fill(&mut all[index * size..(index + 1) * size])
+            })
+        })
+    }
+
+    /// Fills the next batch slot with `fill` (given the tensor and the slot's index) and
+    /// dispatches the batch once it is full. On an error the slot stays free.
+    fn fill_slot(
+        &self,
+        tag: T,
+        fill: impl FnOnce(&mut InputTensor, usize) -> Result<(), ModelError>,
+    ) -> Result<(), ModelError> {
         let mut filling = self.filling.lock().unwrap_or_else(|p| p.into_inner());
-        let (request, tags) = match filling.as_mut() {
-            Some(slot) => slot,
-            None => filling.insert((self.take_free()?, Vec::with_capacity(self.batch))),
+        let (mut tensor, mut tags) = match filling.take() {
+            Some(filled) => filled,
+            None => (self.spare_tensor(), Vec::with_capacity(self.batch)),
         };
-        let (index, batch) = (tags.len(), self.batch);
-        let filled = request.fill_u8_with(|all| {
-            let size = all.len() / batch;
-            fill(&mut all[index * size..(index + 1) * size])
-        });
-        if let Err(e) = filled {
-            if tags.is_empty()
-                && let Some((request, _)) = filling.take()
-            {
-                self.give_back(request);
+        if let Err(e) = fill(&mut tensor, tags.len()) {
+            if tags.is_empty() {
+                self.shared.lock().spare.push(tensor);
+            } else {
+                *filling = Some((tensor, tags));
             }
             return Err(e);
         }
         tags.push(tag);
-        if tags.len() == batch
-            && let Some((request, tags)) = filling.take()
-        {
-            drop(filling);
-            return self.start(request, tags);
+        if tags.len() == self.batch {
+            self.shared.dispatch((tensor, tags));
+        } else {
+            *filling = Some((tensor, tags));
         }
         Ok(())
     }
 
-    /// A free request, waiting for one when all are busy.
-    fn take_free(&self) -> Result<Request, ModelError> {
-        let free = self.free.lock().unwrap_or_else(|p| p.into_inner());
-        free.recv()
-            .map_err(|_| ModelError::Config("the inference pool has stopped".into()))
-    }
-
-    /// Returns a request that was never started to the free list.
-    fn give_back(&self, request: Request) {
-        let _ = self
-            .free_tx
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .send(request);
-    }
-
-    /// Starts `request` and hands it with its `tags` to the completion thread.
-    fn start(&self, mut request: Request, tags: Vec<T>) -> Result<(), ModelError> {
-        let started = request.start();
-        {
-            let mut count = self
-                .in_flight
-                .count
-                .lock()
+    /// A spare input tensor, waiting for some when all are filled.
+    fn spare_tensor(&self) -> InputTensor {
+        let mut state = self.shared.lock();
+        loop {
+            if let Some(tensor) = state.spare.pop() {
+                return tensor;
+            }
+            // The completion thread frees them as it starts the queued batches.
+            state = self
+                .shared
+                .spare_ready
+                .wait(state)
                 .unwrap_or_else(|p| p.into_inner());
-            *count += 1;
-        }
-        let sender = self.started.lock().unwrap_or_else(|p| p.into_inner());
-        match sender.as_ref() {
-            Some(tx) => tx
-                .send((request, tags, started))
-                .map_err(|_| ModelError::Config("the inference pool has stopped".into())),
-            None => Err(ModelError::Config("the inference pool has stopped".into())),
         }
     }
 
     /// Whether a `deliver` callback has panicked (its panic was caught; the pool went on).
     pub fn callback_panicked(&self) -> bool {
-        self.in_flight
-            .panicked
-            .load(std::sync::atomic::Ordering::Relaxed)
+        self.shared.panicked.load(Ordering::Relaxed)
     }
 
     /// Starts a partly filled batch, then waits until every submitted input has been
@@ -247,24 +312,19 @@ impl<T: Send + 'static> Pool<T> {
             .lock()
             .unwrap_or_else(|p| p.into_inner())
             .take();
-        if let Some((request, tags)) = partial {
+        if let Some((tensor, tags)) = partial {
             if tags.is_empty() {
-                self.give_back(request);
-            } else if self.start(request, tags).is_err() {
-                // The completion thread is gone: nothing is in flight to wait for.
-                return;
+                self.shared.lock().spare.push(tensor);
+            } else {
+                self.shared.dispatch((tensor, tags));
             }
         }
-        let mut count = self
-            .in_flight
-            .count
-            .lock()
-            .unwrap_or_else(|p| p.into_inner());
-        while *count > 0 {
-            count = self
-                .in_flight
+        let mut state = self.shared.lock();
+        while state.in_flight > 0 {
+            state = self
+                .shared
                 .idle
-                .wait(count)
+                .wait(state)
                 .unwrap_or_else(|p| p.into_inner());
         }
     }
@@ -273,9 +333,7 @@ impl<T: Send + 'static> Pool<T> {
 impl<T: Send + 'static> Drop for Pool<T> {
     fn drop(&mut self) {
         self.flush();
-        if let Ok(mut sender) = self.started.lock() {
-            sender.take();
-        }
+        let _ = self.shared.started.send(Message::Stop);
         if let Some(thread) = self.completion.take() {
             let _ = thread.join();
         }

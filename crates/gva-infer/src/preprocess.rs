@@ -63,9 +63,24 @@ impl FrameFormat {
         }
     }
 
-    /// The input tensor's shape (NHWC) for one packed frame of `width` x `height`.
-    fn tensor_shape(self, batch: usize, width: usize, height: usize) -> [i64; 4] {
+    /// Whether the frames are packed pixels (BGR, BGRx, BGRA, RGB, RGBx, RGBA) rather than
+    /// YUV planes.
+    pub fn is_packed(self) -> bool {
+        !matches!(self, Self::Nv12 | Self::I420)
+    }
+
+    /// Whether the first three channels of a pixel are R, G, B (else B, G, R or YUV).
+    fn is_rgb(self) -> bool {
+        matches!(self, Self::Rgb | Self::Rgbx | Self::Rgba)
+    }
+
+    /// The input tensor's shape for `batch` frames of `width` x `height`: NHWC, or with
+    /// `planes` NCHW of the three colour planes.
+    fn tensor_shape(self, batch: usize, width: usize, height: usize, planes: bool) -> [i64; 4] {
         let (n, w, h) = (batch as i64, width as i64, height as i64);
+        if planes {
+            return [n, 3, h, w];
+        }
         match self {
             Self::Bgr | Self::Rgb => [n, h, w, 3],
             Self::Bgrx | Self::Bgra | Self::Rgbx | Self::Rgba => [n, h, w, 4],
@@ -170,6 +185,12 @@ pub struct Preprocess {
     pub crop: Option<Crop>,
     /// Frames per inference (the model is reshaped to this batch; 1: as it is).
     pub batch: usize,
+    /// The frames are handed over as three colour planes (u8 NCHW: the first three channels
+    /// of each pixel, in the frame's order, so B, G, R for BGRx), not as packed pixels. For
+    /// NCHW models this leaves the compiled model no NHWC → NCHW transpose, which costs it
+    /// more than splitting the planes while the frame is copied in (see
+    /// [`Preprocess::with_planes`]).
+    pub planes: bool,
 }
 
 impl Preprocess {
@@ -186,7 +207,15 @@ impl Preprocess {
             std: Vec::new(),
             crop: None,
             batch: 1,
+            planes: false,
         }
+    }
+
+    /// With the frames handed over as three colour planes ([`Preprocess::planes`]): for packed
+    /// frames and a colour model (not grayscale) only; [`build`] refuses others.
+    pub fn with_planes(mut self) -> Self {
+        self.planes = true;
+        self
     }
 
     /// With `batch` frames per inference (at least 1).
@@ -327,6 +356,13 @@ fn validate(pre: &Preprocess) -> Result<(), InferenceError> {
     if pre.std.contains(&0.0) {
         return wrong(format!("std {:?} divides by zero", pre.std));
     }
+    if pre.planes && (!pre.format.is_packed() || pre.color_space == ColorSpace::Grayscale) {
+        return wrong(format!(
+            "colour planes are for packed frames and colour models, not {:?} frames for a {:?} \
+             model",
+            pre.format, pre.color_space
+        ));
+    }
     Ok(())
 }
 
@@ -454,7 +490,9 @@ pub fn build(model: &openvino::Model, pre: &Preprocess) -> Result<openvino::Mode
             )
         })?;
     } else {
-        let shape_dims = pre.format.tensor_shape(pre.batch, pre.width, pre.height);
+        let shape_dims = pre
+            .format
+            .tensor_shape(pre.batch, pre.width, pre.height, pre.planes);
         let mut shape = ov_shape_t {
             rank: 0,
             dims: ptr::null_mut(),
@@ -475,13 +513,28 @@ pub fn build(model: &openvino::Model, pre: &Preprocess) -> Result<openvino::Mode
         // SAFETY: live objects.
         check(unsafe { ov_preprocess_input_tensor_info_set_from(tensor_info.ptr, tensor.ptr) })?;
     }
-    let nhwc = layout("NHWC")?;
+    let tensor_layout = layout(if pre.planes { "NCHW" } else { "NHWC" })?;
     // SAFETY: live objects (the layout is copied).
-    check(unsafe { ov_preprocess_input_tensor_info_set_layout(tensor_info.ptr, nhwc.ptr) })?;
-    // SAFETY: live object.
     check(unsafe {
-        ov_preprocess_input_tensor_info_set_color_format(tensor_info.ptr, pre.format.color())
+        ov_preprocess_input_tensor_info_set_layout(tensor_info.ptr, tensor_layout.ptr)
     })?;
+    // Planes carry the frame's first three channels, in its order.
+    let color = match (pre.planes, pre.format.is_rgb()) {
+        (false, _) => pre.format.color(),
+        (true, false) => ov_color_format_e::BGR,
+        (true, true) => ov_color_format_e::RGB,
+    };
+    // SAFETY: live object.
+    check(unsafe { ov_preprocess_input_tensor_info_set_color_format(tensor_info.ptr, color) })?;
+    // Crop and pad take their bounds in the tensor's layout (layouts are converted last):
+    // `at(n, h, w, c)` orders four values for it.
+    let at = |n: i32, h: i32, w: i32, c: i32| {
+        if pre.planes {
+            [n, c, h, w]
+        } else {
+            [n, h, w, c]
+        }
+    };
 
     let steps = create!(
         ov_preprocess_preprocess_steps_free,
@@ -505,9 +558,9 @@ pub fn build(model: &openvino::Model, pre: &Preprocess) -> Result<openvino::Mode
         } else {
             3
         };
-        // NHWC; the end is exclusive.
-        let mut begin = [0, y as i32, x as i32, 0];
-        let mut end = [1, (y + ch) as i32, (x + cw) as i32, channels];
+        // The end is exclusive.
+        let mut begin = at(0, y as i32, x as i32, 0);
+        let mut end = at(1, (y + ch) as i32, (x + cw) as i32, channels);
         check(unsafe {
             ov_preprocess_preprocess_steps_crop(
                 steps.ptr,
@@ -522,9 +575,8 @@ pub fn build(model: &openvino::Model, pre: &Preprocess) -> Result<openvino::Mode
         resized_from = (pw, ph);
         let (pad_w, pad_h) = (pw - pre.width, ph - pre.height);
         if pad_w > 0 || pad_h > 0 {
-            // NHWC at this point (layouts are converted last).
             let begin = [0i32; 4];
-            let end = [0, pad_h as i32, pad_w as i32, 0];
+            let end = at(0, pad_h as i32, pad_w as i32, 0);
             check(unsafe {
                 ov_preprocess_preprocess_steps_pad(
                     steps.ptr,

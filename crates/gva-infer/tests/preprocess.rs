@@ -401,3 +401,111 @@ fn model_proc_params_fill_the_description() {
     assert_eq!(pre.mean, [0.5; 3]);
     assert_eq!(pre.std, [0.25; 3]);
 }
+
+/// `frame` (packed pixels of `w` x `h`, any bytes per pixel) as the three colour planes a model
+/// compiled [`Preprocess::with_planes`] takes.
+fn planes_of(frame: &[u8], w: usize, h: usize) -> Vec<u8> {
+    let bpp = frame.len() / (w * h);
+    let mut out = vec![0; 3 * w * h];
+    gva_infer::planes::split(frame, w * bpp, bpp, w, h, &mut out).unwrap();
+    out
+}
+
+#[test]
+fn colour_planes_give_what_packed_pixels_give() {
+    // Each case: the model, the pre-processing, the BGR frame. Frames of the model's size and
+    // others (resized, padded, cropped), colour conversion to RGB, range, mean and std.
+    let block = |w, h| bgr_frame(w, h, [200, 40, 30], [20, 50, 210], 3..11, 5..9);
+    let mut tall = bgr_frame(32, 32, [20; 3], [10; 3], 0..32, 0..8);
+    tall[24 * 32 * 3..].fill(40);
+    let cases: Vec<(&str, Preprocess, Vec<u8>)> = vec![
+        (
+            "classifier.xml",
+            Preprocess::new(FrameFormat::Bgr, 32, 32),
+            block(32, 32),
+        ),
+        (
+            "classifier.xml",
+            Preprocess::new(FrameFormat::Bgr, 48, 40),
+            block(48, 40),
+        ),
+        (
+            "detector_ssd.xml",
+            Preprocess::new(FrameFormat::Bgr, 64, 64),
+            bgr_frame(64, 64, [0, 0, 0], [0, 0, 255], 40..48, 24..32),
+        ),
+        (
+            "multi_output.xml",
+            Preprocess {
+                color_space: ColorSpace::Rgb,
+                range: [0.0, 1.0],
+                mean: vec![0.1, 0.2, 0.3],
+                std: vec![0.5, 0.25, 2.0],
+                ..Preprocess::new(FrameFormat::Bgr, 32, 16)
+            },
+            block(32, 16),
+        ),
+        (
+            "multi_output.xml",
+            Preprocess {
+                resize: Resize::AspectRatio,
+                ..Preprocess::new(FrameFormat::Bgr, 16, 16)
+            },
+            block(16, 16),
+        ),
+        (
+            "multi_output.xml",
+            Preprocess {
+                crop: Some(Crop::BottomRight),
+                ..Preprocess::new(FrameFormat::Bgr, 32, 32)
+            },
+            tall,
+        ),
+    ];
+    for (model, base, bgr) in cases {
+        let (w, h) = (base.width, base.height);
+        let want = run(model, base.clone(), &bgr);
+        for format in FORMATS.into_iter().filter(|f| f.is_packed()) {
+            let frame = convert(&bgr, w, h, format);
+            let pre = Preprocess {
+                format,
+                ..base.clone()
+            }
+            .with_planes();
+            let mut m = CompiledModel::load_with(models().join(model), "CPU", &exact(), pre)
+                .unwrap_or_else(|e| panic!("{model} {format:?}: {e}"));
+            assert_eq!(m.inputs()[0].shape, [1, 3, h as i64, w as i64], "{model}");
+            let got = m.infer(InputData::U8(&planes_of(&frame, w, h))).unwrap();
+            for (g, w) in got.iter().zip(&want) {
+                assert_eq!(g.data.len(), w.len());
+                for (a, b) in g.data.iter().zip(w) {
+                    assert!(
+                        (a - b).abs() <= 1e-5 * b.abs().max(1.0),
+                        "{model} {format:?} {base:?}: {:?} vs {want:?}",
+                        g.data
+                    );
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn colour_planes_are_refused_where_they_cannot_work() {
+    let load = |pre: Preprocess| {
+        CompiledModel::load_with(models().join("classifier.xml"), "CPU", &[], pre)
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default()
+    };
+    let yuv = load(Preprocess::new(FrameFormat::Nv12, 32, 32).with_planes());
+    assert!(yuv.contains("colour planes are for packed frames"), "{yuv}");
+    let grey = load(
+        Preprocess {
+            color_space: ColorSpace::Grayscale,
+            ..Preprocess::new(FrameFormat::Bgr, 32, 32)
+        }
+        .with_planes(),
+    );
+    assert!(grey.contains("Grayscale model"), "{grey}");
+}

@@ -13,10 +13,10 @@ use gva_infer::model::{
 };
 use gva_infer::model_proc::{ModelProc, PreprocParams};
 use gva_infer::pool::Pool;
-use gva_infer::preprocess::{FrameFormat, Preprocess};
+use gva_infer::preprocess::{ColorSpace, FrameFormat, Preprocess};
 use gva_meta::{Rect, VideoFrame};
 
-use super::frames::{crop_resized, frame_format, pack_into, packed};
+use super::frames::{crop_resized, frame_format, pack_into, packed, split_planes_into};
 use super::results::{Results, Target};
 use super::shared::{ModelKey, SharedModel, get_or_compile};
 use super::{InferenceRegion, Settings};
@@ -60,6 +60,12 @@ pub struct Engine {
     history: Option<History>,
     /// The model's input width and height.
     input_size: (usize, usize),
+    /// Whether the model's image input is NCHW with three channels (it can take colour
+    /// planes).
+    input_takes_planes: bool,
+    /// Whether the compiled model takes the frames as colour planes
+    /// ([`gva_infer::planes`]).
+    planes: bool,
     compiled: Option<Arc<SharedModel>>,
     /// The negotiated frames.
     info: Option<gst_video::VideoInfo>,
@@ -107,6 +113,10 @@ impl Engine {
         };
         let config = parse_config(&settings.ie_config).map_err(|e| e.to_string())?;
         let info = ModelInfo::read(&model_path, &settings.device).map_err(|e| e.to_string())?;
+        let input_takes_planes = info
+            .inputs
+            .first()
+            .is_some_and(|p| matches!(p.shape[..], [_, 3, _, _]));
         let (_, input_width, input_height) = info
             .inputs
             .first()
@@ -179,6 +189,8 @@ impl Engine {
             history: (kind == Kind::Classify && on_regions && settings.reclassify_interval != 1)
                 .then(|| History::new(settings.reclassify_interval)),
             input_size: (input_width, input_height),
+            input_takes_planes,
+            planes: false,
             compiled: None,
             info: None,
             preproc: model_proc.as_ref().map(|m| {
@@ -220,16 +232,25 @@ impl Engine {
         } else {
             (info.width() as usize, info.height() as usize, self.batch)
         };
-        let pre = match &self.preproc {
+        let mut pre = Preprocess::new(format, width, height).with_batch(batch);
+        if let Some(params) = &self.preproc {
+            pre = pre.with_params(params);
+        }
+        // Frames of the model's size are split into colour planes as they are copied in, so
+        // the model has no transpose left (see gva_infer::planes).
+        let planes = self.regions.is_none()
+            && format.is_packed()
+            && self.input_takes_planes
+            && (width, height) == self.input_size
+            && pre.color_space != ColorSpace::Grayscale
+            && gva_infer::planes::is_fast();
+        let pre = if planes {
+            Some(pre.with_planes())
+        } else if self.preproc.is_none() && format == FrameFormat::Bgr && batch == 1 {
             // Without a model-proc, BGR frames keep the plain BGR pre-processing.
-            None if format == FrameFormat::Bgr && batch == 1 => None,
-            params => {
-                let mut pre = Preprocess::new(format, width, height).with_batch(batch);
-                if let Some(params) = params {
-                    pre = pre.with_params(params);
-                }
-                Some(pre)
-            }
+            None
+        } else {
+            Some(pre)
         };
         let key = ModelKey {
             path: self.model_path.clone(),
@@ -242,6 +263,7 @@ impl Engine {
         }
         // Frames in flight finish with the old model first.
         self.pool = None;
+        self.planes = planes;
         let (path, device, config) = (&self.model_path, &self.device, &self.config);
         let shared = get_or_compile(self.instance.as_deref(), key, || {
             match pre {
@@ -305,11 +327,17 @@ impl Engine {
         // reading reference lives in the fill closure, which is gone before the request is
         // handed to the completion thread: the delivered buffer is writable without a copy.
         let reader = buffer.clone();
+        let planes = self.planes;
         let fill = move |input: &mut [u8]| {
             let frame =
                 gst_video::VideoFrameRef::from_buffer_ref_readable(reader.as_ref(), info)
                     .map_err(|_| ModelError::Config("cannot map the frame for reading".into()))?;
-            pack_into(&frame, input).map_err(ModelError::Config)
+            if planes {
+                split_planes_into(&frame, input)
+            } else {
+                pack_into(&frame, input)
+            }
+            .map_err(ModelError::Config)
         };
         pool.submit_with(buffer, fill).map_err(|e| e.to_string())?;
         Ok(None)

@@ -86,6 +86,29 @@ pub(super) fn pack_into(
     Ok(())
 }
 
+/// Writes the first three channels of `frame`'s packed pixels (BGR, BGRx…) into `out` as three
+/// planes, for a model compiled with colour planes ([`gva_infer::planes`]).
+pub(super) fn split_planes_into(
+    frame: &gst_video::VideoFrameRef<&gst::BufferRef>,
+    out: &mut [u8],
+) -> Result<(), String> {
+    let bpp = usize::try_from(frame.format_info().pixel_stride()[0])
+        .map_err(|_| "bad pixel stride".to_owned())?;
+    let stride = usize::try_from(frame.plane_stride()[0]).map_err(|_| "negative stride")?;
+    let data = frame
+        .plane_data(0)
+        .map_err(|_| "cannot read the frame's pixels".to_owned())?;
+    gva_infer::planes::split(
+        data,
+        stride,
+        bpp,
+        frame.width() as usize,
+        frame.height() as usize,
+        out,
+    )
+    .map_err(|e| e.to_string())
+}
+
 /// The first component stored in `plane`.
 fn plane_component(finfo: &gst_video::VideoFormatInfo, plane: u32) -> u32 {
     (0..finfo.n_components())
