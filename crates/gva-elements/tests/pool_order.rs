@@ -125,3 +125,39 @@ fn frames_flow_again_after_a_flushing_seek() {
         "no error"
     );
 }
+
+#[test]
+fn an_unlinked_src_pad_ends_the_pipeline_with_not_linked_instead_of_hanging() {
+    // Every frame is still in flight when EOS comes (4 requests, 3 frames): the failed pushes
+    // have no next frame to be returned on, so the element reports them itself.
+    use gst::prelude::*;
+    common::init();
+    let pipeline = gst::parse::launch(&format!(
+        "videotestsrc num-buffers=3 ! video/x-raw,format=BGR,width=64,height=64 \
+         ! gvadetect nireq=4 model={}",
+        model("detector_ssd.xml")
+    ))
+    .expect("a pipeline");
+    pipeline.set_state(gst::State::Playing).expect("plays");
+    let bus = pipeline.bus().expect("a bus");
+    let message = bus
+        .timed_pop_filtered(
+            gst::ClockTime::from_seconds(20),
+            &[gst::MessageType::Error, gst::MessageType::Eos],
+        )
+        .expect("the pipeline ends");
+    pipeline.set_state(gst::State::Null).expect("stops");
+    let gst::MessageView::Error(error) = message.view() else {
+        panic!("an error, not {message:?}");
+    };
+    assert_eq!(error.error().to_string(), "Internal data stream error.");
+    let debug = error.debug().map(|d| d.to_string()).unwrap_or_default();
+    assert!(
+        debug.contains("streaming stopped, reason not-linked (-1)"),
+        "{debug}"
+    );
+    assert_eq!(
+        message.src().map(|s| s.name().to_string()).as_deref(),
+        Some("gvadetect0")
+    );
+}

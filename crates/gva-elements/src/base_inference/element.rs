@@ -3,6 +3,7 @@
 
 use std::sync::{Arc, LazyLock, Mutex, MutexGuard};
 
+use gst::glib::translate::IntoGlib;
 use gst::prelude::*;
 use gst_base::subclass::base_transform::GenerateOutputSuccess;
 
@@ -141,14 +142,49 @@ pub fn generate_output(
 
 /// Before a serialized event (caps, segment, EOS, flush-stop…) passes, every frame in flight
 /// is pushed, so buffers and events keep their order; a flush-stop clears the pushed flow.
-pub fn drain_before(state: &Mutex<Option<Running>>, event: &gst::Event) {
+///
+/// A push from the pool that failed (e.g. not-linked) is returned upstream with the next frame,
+/// and the source reports it. At EOS there is no next frame: the element reports it itself, as
+/// a source would, so the pipeline ends with that error instead of waiting for an EOS no sink
+/// will post.
+pub fn drain_before(
+    element: &impl IsA<gst::Element>,
+    state: &Mutex<Option<Running>>,
+    event: &gst::Event,
+) {
     if !event.is_serialized() {
         return;
     }
     with_engine(state, |r| {
         r.engine.flush();
-        if event.type_() == gst::EventType::FlushStop {
-            *lock(&r.flow) = Ok(());
+        let mut flow = lock(&r.flow);
+        match event.type_() {
+            gst::EventType::FlushStop => *flow = Ok(()),
+            gst::EventType::Eos => {
+                if let Err(e) = *flow
+                    && !matches!(e, gst::FlowError::Flushing | gst::FlowError::Eos)
+                {
+                    // GStreamer's own words (gst_flow_get_name, GST_ELEMENT_FLOW_ERROR).
+                    let reason = match e {
+                        gst::FlowError::NotLinked => "not-linked",
+                        gst::FlowError::NotNegotiated => "not-negotiated",
+                        gst::FlowError::NotSupported => "not-supported",
+                        gst::FlowError::Error => "error",
+                        _ => "custom-error",
+                    };
+                    gst::element_error!(
+                        element,
+                        gst::StreamError::Failed,
+                        ("Internal data stream error."),
+                        [
+                            "streaming stopped, reason {} ({})",
+                            reason,
+                            gst::FlowReturn::from_error(e).into_glib()
+                        ]
+                    );
+                }
+            }
+            _ => {}
         }
     });
 }

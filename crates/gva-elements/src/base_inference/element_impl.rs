@@ -120,7 +120,7 @@ macro_rules! inference_element {
             }
 
             fn sink_event(&self, event: gst::Event) -> bool {
-                $crate::base_inference::drain_before(&self.state, &event);
+                $crate::base_inference::drain_before(&*self.obj(), &self.state, &event);
                 self.parent_sink_event(event)
             }
 
