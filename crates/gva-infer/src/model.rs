@@ -559,6 +559,11 @@ impl Request {
         self.input.fill_u8_with(fill)
     }
 
+    /// The request's input tensor, to fill in place before [`Request::start`].
+    pub fn input_mut(&mut self) -> &mut InputTensor {
+        &mut self.input
+    }
+
     /// Makes `input` (a tensor of the same model, see [`CompiledModel::new_input`]) the
     /// request's input, and gives back the one it had in `input`. On an error nothing is
     /// swapped. Not while the request runs.

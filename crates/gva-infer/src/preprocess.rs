@@ -3,7 +3,8 @@
 //! (packed BGR/BGRx/BGRA/RGB/RGBx/RGBA, or NV12/I420 planes) of the frame's size, and itself
 //! converts the colour, resizes (optionally keeping the aspect ratio), applies `range`, `mean`
 //! and `std`, and lays the values out as the model's f32 input (NCHW, or NHWC for TFLite-style
-//! models).
+//! models). With [`Preprocess::with_planes`] packed frames come as three u8 colour planes
+//! instead (split by [`crate::planes`]), and an NCHW model has no transpose left to do.
 //!
 //! The `openvino` crate wraps only resize/layout/element type, so this builds the whole
 //! pre-processing with the C API of `openvino-sys`: each unsafe block is one C call on live
