@@ -550,9 +550,13 @@ def machine_main(max_examples, steps):
             attempt(repr, roi, dead=dead)
             tensors = attempt(roi.tensors, dead=dead)
             if tensors is not FAIL:
-                for t in list(tensors)[:3]:
+                tensors = list(tensors)  # an iterator, read twice here
+                for t in tensors[:3]:
                     self.tensors.append((t, buf, rid))
-            detection = attempt(roi.detection, dead=dead)
+            # detection() creates the "detection" param when there is none (DL Streamer's side
+            # effect): a write then, a read otherwise.
+            found = tensors is not FAIL and any(t.is_detection() for t in tensors)
+            detection = attempt(roi.detection, dead=dead, write=None if found else buf)
             if detection is not FAIL:
                 self.tensors.append((detection, buf, rid))
 
