@@ -10,7 +10,10 @@ model (``target/models``, 256x256, about 0.3 G multiply-adds), same device and s
 * ``gst-launch-1.0 videotestsrc num-buffers=F pattern=solid-color ! video/x-raw,format=BGR,
   width=256,height=256 ! gvadetect model=detector_bench.xml nireq=N ! gvafpscounter
   starting-frame=W ! fakesink``: the "overall" frames per second gvafpscounter prints at EOS,
-  counted from frame W, so start-up, compilation and the first frames are left out.
+  counted from frame W, so start-up, compilation and the first frames are left out. With
+  ``--source imagefreeze`` the frames are one videotestsrc frame repeated by ``imagefreeze``,
+  which copies no pixels: like benchmark_app's reused input, the source then costs nothing and
+  the figure is gvadetect's own (videotestsrc copies each 196 KB frame, on the same 2 cores).
 
 The two alternate ``--repeat`` times (each pair sees the same machine state: on a shared VM the
 speed drifts by 10 % and more within minutes). Prints the medians of each side and the median of
@@ -47,14 +50,25 @@ def benchmark_app(nireq: int, seconds: int, ip: str | None) -> float:
     return float(match.group(1))
 
 
-def pipeline(nireq: int, frames: int, warmup: int) -> float:
+def source(name: str, frames: int) -> list[str]:
+    """The gst-launch-1.0 words of the frame source: ``videotestsrc`` draws (copies) every
+    frame; ``imagefreeze`` repeats one frame without touching its pixels, as benchmark_app
+    reuses its input, so the pipeline's figure is gvadetect's own."""
+    caps = f"video/x-raw,format=BGR,width={SIZE},height={SIZE},framerate=30/1"
+    if name == "imagefreeze":
+        return [
+            "videotestsrc", "num-buffers=1", "pattern=solid-color", "!", caps, "!",
+            "imagefreeze", f"num-buffers={frames}",
+        ]  # fmt: skip
+    return ["videotestsrc", f"num-buffers={frames}", "pattern=solid-color", "!", caps]
+
+
+def pipeline(nireq: int, frames: int, warmup: int, src: str) -> float:
     """Frames per second through gvadetect after the first ``warmup`` frames, as
     ``gvafpscounter starting-frame=warmup`` reports it at EOS ("overall"): start-up, model
     compilation and the first frames are left out, as benchmark_app leaves out its own."""
     cmd = [
-        "gst-launch-1.0", "-q",
-        "videotestsrc", f"num-buffers={frames}", "pattern=solid-color", "!",
-        f"video/x-raw,format=BGR,width={SIZE},height={SIZE}", "!",
+        "gst-launch-1.0", "-q", *source(src, frames), "!",
         "gvadetect", f"model={MODEL}", f"nireq={nireq}", "!",
         "gvafpscounter", f"starting-frame={warmup}", "interval=1000", "!", "fakesink",
     ]  # fmt: skip
@@ -74,6 +88,12 @@ def main() -> None:
     parser.add_argument("--seconds", type=int, default=4, help="benchmark_app -t")
     parser.add_argument("--repeat", type=int, default=7, help="interleaved repetitions")
     parser.add_argument(
+        "--source",
+        choices=["videotestsrc", "imagefreeze"],
+        default="videotestsrc",
+        help="the frame source (see source())",
+    )
+    parser.add_argument(
         "--ip",
         choices=["u8", "f32"],
         help="benchmark_app -ip: u8 makes it convert u8 input inside the model as gvadetect "
@@ -82,13 +102,15 @@ def main() -> None:
     args = parser.parse_args()
     if not MODEL.is_file():
         raise SystemExit(f"{MODEL} is missing: run `cargo xtask models` first")
-    print(f"model {MODEL.name}, {SIZE}x{SIZE} BGR frames, device CPU")
+    print(
+        f"model {MODEL.name}, {SIZE}x{SIZE} BGR frames from {args.source}, device CPU"
+    )
     for nireq in args.nireq:
         # Interleaved repetitions: both sides see the same machine state.
         runs = [
             (
                 benchmark_app(nireq, args.seconds, args.ip),
-                pipeline(nireq, args.frames, args.warmup),
+                pipeline(nireq, args.frames, args.warmup, args.source),
             )
             for _ in range(args.repeat)
         ]
