@@ -13,3 +13,12 @@ pub(crate) fn src_sink(src: &gst::Caps, sink: &gst::Caps) -> Vec<gst::PadTemplat
     })
     .collect()
 }
+
+/// `src` and `sink` pad templates taking any caps (metadata-only elements).
+pub(crate) fn any_src_sink() -> &'static [gst::PadTemplate] {
+    static TEMPLATES: std::sync::LazyLock<Vec<gst::PadTemplate>> = std::sync::LazyLock::new(|| {
+        let caps = gst::Caps::new_any();
+        src_sink(&caps, &caps)
+    });
+    TEMPLATES.as_ref()
+}

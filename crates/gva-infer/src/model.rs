@@ -551,14 +551,6 @@ impl Request {
         self.input.fill(input)
     }
 
-    /// Fills the request's u8 input in place (see [`InputTensor::fill_u8_with`]).
-    pub fn fill_u8_with(
-        &mut self,
-        fill: impl FnOnce(&mut [u8]) -> Result<(), ModelError>,
-    ) -> Result<(), ModelError> {
-        self.input.fill_u8_with(fill)
-    }
-
     /// The request's input tensor, to fill in place before [`Request::start`].
     pub fn input_mut(&mut self) -> &mut InputTensor {
         &mut self.input

@@ -97,11 +97,7 @@ impl ElementImpl for GvaMetaPublish {
     }
 
     fn pad_templates() -> &'static [gst::PadTemplate] {
-        static TEMPLATES: LazyLock<Vec<gst::PadTemplate>> = LazyLock::new(|| {
-            let caps = gst::Caps::new_any();
-            crate::pads::src_sink(&caps, &caps)
-        });
-        TEMPLATES.as_ref()
+        crate::pads::any_src_sink()
     }
 
     fn change_state(
