@@ -5,8 +5,11 @@
 For each number of requests (``--nireq``, default 1 and 4), on the generated ``detector_bench``
 model (``target/models``, 256x256, about 0.3 G multiply-adds), same device and same requests:
 
-* ``benchmark_app -m detector_bench.xml -d CPU -nireq N -hint none -api async -t T`` (the
-  ``benchmark_app`` of the openvino wheel in ``.venv``): its reported throughput;
+* ``benchmark_app -m detector_bench.xml -d CPU -nireq N -hint none [-nstreams AUTO] -api async
+  -t T`` (the ``benchmark_app`` of the openvino wheel in ``.venv``): its reported throughput.
+  It compiles the model as gvadetect does by default on CPU (``gva_infer::model::
+  element_config``): with more than one request ``NUM_STREAMS=AUTO`` (throughput streams, as
+  DL Streamer sets them), with one request OpenVINO's own default (one stream on every core);
 * ``gst-launch-1.0 videotestsrc num-buffers=F pattern=solid-color ! video/x-raw,format=BGR,
   width=256,height=256 ! gvadetect model=detector_bench.xml nireq=N ! gvafpscounter
   starting-frame=W ! fakesink``: the "overall" frames per second gvafpscounter prints at EOS,
@@ -42,7 +45,7 @@ def benchmark_app(nireq: int, seconds: int, ip: str | None) -> float:
     cmd = [
         str(exe), "-m", str(MODEL), "-d", "CPU", "-nireq", str(nireq),
         "-hint", "none", "-api", "async", "-t", str(seconds),
-    ] + (["-ip", ip] if ip else [])  # fmt: skip
+    ] + (["-nstreams", "AUTO"] if nireq > 1 else []) + (["-ip", ip] if ip else [])  # fmt: skip
     out = subprocess.run(cmd, capture_output=True, text=True, check=True).stdout
     match = re.search(r"Throughput:\s+([0-9.]+) FPS", out)
     if not match:

@@ -128,8 +128,9 @@ fn frames_flow_again_after_a_flushing_seek() {
 
 #[test]
 fn an_unlinked_src_pad_ends_the_pipeline_with_not_linked_instead_of_hanging() {
-    // Every frame is still in flight when EOS comes (4 requests, 3 frames): the failed pushes
-    // have no next frame to be returned on, so the element reports them itself.
+    // Frames still in flight when EOS comes (4 requests, 3 frames): their failed pushes have
+    // no next frame to be returned on, so the element reports them itself. (A frame done
+    // before the last one came in returns not-linked upstream, and the source reports it.)
     use gst::prelude::*;
     common::init();
     let pipeline = gst::parse::launch(&format!(
@@ -156,8 +157,9 @@ fn an_unlinked_src_pad_ends_the_pipeline_with_not_linked_instead_of_hanging() {
         debug.contains("streaming stopped, reason not-linked (-1)"),
         "{debug}"
     );
-    assert_eq!(
-        message.src().map(|s| s.name().to_string()).as_deref(),
-        Some("gvadetect0")
+    let reporter = message.src().map(|s| s.name().to_string()).unwrap_or_default();
+    assert!(
+        ["gvadetect0", "videotestsrc0"].contains(&reporter.as_str()),
+        "{reporter}"
     );
 }

@@ -42,7 +42,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         }
         pool.submit_with(i, |slot| {
             gva_infer::planes::split(&frame, w * 3, 3, w, h, slot)
-                .map_err(|e| gva_infer::model::ModelError::Config(e.to_string()))
+                .map_err(|e| gva_infer::model::ModelError::Other(e.to_string()))
         })?;
     }
     pool.flush();

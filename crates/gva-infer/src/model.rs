@@ -45,6 +45,9 @@ pub enum ModelError {
         /// The devices OpenVINO reports.
         available: String,
     },
+    /// Something else that stops a model from being used or run, said in full.
+    #[error("{0}")]
+    Other(String),
     /// An input that does not fit the model.
     #[error("input of {got} values does not fit the model input {shape:?} ({want} values)")]
     InputSize {
@@ -290,6 +293,60 @@ pub fn parse_config(text: &str) -> Result<Vec<(String, String)>, ModelError> {
         .collect()
 }
 
+/// The OpenVINO configuration an inference element compiles with on `device`, from its
+/// `ie-config` pairs and the number of requests it keeps in flight (`requests`, 0 = auto),
+/// with warnings for the user. On CPU, as DL Streamer does:
+///
+/// * the OpenVINO 1 keys of older pipelines become their OpenVINO 2 names
+///   (`CPU_THROUGHPUT_STREAMS` → `NUM_STREAMS`, `CPU_THREADS_NUM` → `INFERENCE_NUM_THREADS`,
+///   `CPU_BIND_THREAD` → `ENABLE_CPU_PINNING`), each with a warning;
+/// * unless `NUM_STREAMS` or a `PERFORMANCE_HINT` is given, `NUM_STREAMS=AUTO`: throughput
+///   streams, each inference on a share of the cores, so requests in flight never stall one
+///   another. Unlike DL Streamer, not with a single request (`requests == 1`): one stream
+///   then runs each inference on every core (OpenVINO's latency default), instead of one
+///   stream working while the others idle.
+pub fn element_config(
+    device: &str,
+    requests: usize,
+    config: Vec<(String, String)>,
+) -> (Vec<(String, String)>, Vec<String>) {
+    let mut warnings = Vec::new();
+    if device.trim() != "CPU" {
+        return (config, warnings);
+    }
+    let mut config: Vec<(String, String)> = config
+        .into_iter()
+        .map(|(key, value)| {
+            let (new, value) = match key.as_str() {
+                "CPU_THROUGHPUT_STREAMS" => (
+                    "NUM_STREAMS",
+                    match value.as_str() {
+                        "CPU_THROUGHPUT_AUTO" => "AUTO".to_owned(),
+                        "CPU_THROUGHPUT_NUMA" => "NUMA".to_owned(),
+                        _ => value,
+                    },
+                ),
+                "CPU_THREADS_NUM" => ("INFERENCE_NUM_THREADS", value),
+                "CPU_BIND_THREAD" => (
+                    "ENABLE_CPU_PINNING",
+                    if value == "YES" { "YES" } else { "NO" }.to_owned(),
+                ),
+                _ => return (key, value),
+            };
+            warnings.push(format!(
+                "ie-config {key} is an OpenVINO 1 setting: using {new}={value} (write that \
+                 instead)"
+            ));
+            (new.to_owned(), value)
+        })
+        .collect();
+    let given = |name: &str| config.iter().any(|(k, _)| k == name);
+    if requests != 1 && !given("NUM_STREAMS") && !given("PERFORMANCE_HINT") {
+        config.push(("NUM_STREAMS".to_owned(), "AUTO".to_owned()));
+    }
+    (config, warnings)
+}
+
 impl CompiledModel {
     /// Reads an OpenVINO IR (`.xml` + `.bin`), ONNX or TFLite model and compiles it for
     /// `device` with `config` pairs; with `frame`, the model takes u8 NHWC frames of that size.
@@ -410,6 +467,31 @@ impl CompiledModel {
         &self.outputs
     }
 
+    /// A property of the compiled model as OpenVINO reports it (`NUM_STREAMS`,
+    /// `PERFORMANCE_HINT`, `INFERENCE_PRECISION_HINT`…).
+    pub fn property(&self, name: &str) -> Result<String, ModelError> {
+        let key = openvino::PropertyKey::Other(Cow::Owned(name.to_owned()));
+        self.compiled
+            .get_property(&key)
+            .map(|value| value.into_owned())
+            .map_err(openvino_error(&self.path, "reading a property"))
+    }
+
+    /// How many requests OpenVINO advises keeping in flight on this compiled model
+    /// (`OPTIMAL_NUMBER_OF_INFER_REQUESTS`, at least 1): what `nireq=0` (auto) means.
+    pub fn optimal_requests(&self) -> Result<usize, ModelError> {
+        let value = self.property("OPTIMAL_NUMBER_OF_INFER_REQUESTS")?;
+        value
+            .trim()
+            .parse::<usize>()
+            .map(|n| n.max(1))
+            .map_err(|_| {
+                ModelError::Other(format!(
+                    "OPTIMAL_NUMBER_OF_INFER_REQUESTS is '{value}', not a number"
+                ))
+            })
+    }
+
     /// Runs the model once, synchronously, on `input` (u8 frames for a model compiled with a
     /// [`FrameInput`], f32 values otherwise) and returns every output as f32.
     pub fn infer(&mut self, input: InputData<'_>) -> Result<Vec<Output>, ModelError> {
@@ -522,7 +604,7 @@ impl InputTensor {
         fill: impl FnOnce(&mut [u8]) -> Result<(), ModelError>,
     ) -> Result<(), ModelError> {
         if self.element_type != ElementType::U8 {
-            return Err(ModelError::Config(format!(
+            return Err(ModelError::Other(format!(
                 "the compiled input takes {:?} values, not u8 frames",
                 self.element_type
             )));

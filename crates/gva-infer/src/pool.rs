@@ -248,7 +248,7 @@ impl<T: Send + 'static> Pool<T> {
                 }
             })
             .map_err(|e| {
-                ModelError::Config(format!("could not start the completion thread: {e}"))
+                ModelError::Other(format!("could not start the completion thread: {e}"))
             })?;
         Ok(Self {
             shared,
@@ -276,7 +276,7 @@ impl<T: Send + 'static> Pool<T> {
         match input {
             InputData::U8(bytes) if self.batch > 1 => self.submit_with(tag, |slot| {
                 if slot.len() != bytes.len() {
-                    return Err(ModelError::Config(format!(
+                    return Err(ModelError::Other(format!(
                         "an input of {} bytes does not fit the model's {} bytes per frame",
                         bytes.len(),
                         slot.len()
@@ -285,7 +285,7 @@ impl<T: Send + 'static> Pool<T> {
                 slot.copy_from_slice(bytes);
                 Ok(())
             }),
-            InputData::F32(_) if self.batch > 1 => Err(ModelError::Config(
+            InputData::F32(_) if self.batch > 1 => Err(ModelError::Other(
                 "f32 inputs are not batched: submit u8 frames".into(),
             )),
             input => self.fill_slot(tag, |tensor, _| tensor.fill(input)),

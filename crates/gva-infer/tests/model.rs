@@ -2,7 +2,9 @@
 
 use std::path::PathBuf;
 
-use gva_infer::model::{CompiledModel, FrameInput, InputData, ModelError, ModelInfo, parse_config};
+use gva_infer::model::{
+    CompiledModel, FrameInput, InputData, ModelError, ModelInfo, element_config, parse_config,
+};
 
 fn models() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../target/models")
@@ -147,4 +149,77 @@ fn model_info_reads_name_and_ports_without_compiling() {
     );
     let device = ModelInfo::read(models().join("classifier.xml"), "NOPE").unwrap_err();
     assert!(device.to_string().contains("'NOPE'"), "{device}");
+}
+
+fn pairs(text: &str) -> Vec<(String, String)> {
+    parse_config(text).unwrap()
+}
+
+#[test]
+fn elements_compile_for_throughput_streams_on_cpu_unless_told_otherwise() {
+    // Several requests (or auto): throughput streams, as DL Streamer sets them.
+    for requests in [0, 2, 4] {
+        assert_eq!(
+            element_config("CPU", requests, pairs("INFERENCE_PRECISION_HINT=f32")),
+            (
+                pairs("INFERENCE_PRECISION_HINT=f32,NUM_STREAMS=AUTO"),
+                Vec::new()
+            )
+        );
+    }
+    // One request: OpenVINO's own default (one stream on every core).
+    assert_eq!(
+        element_config("CPU", 1, Vec::new()),
+        (Vec::new(), Vec::new())
+    );
+    // What the user sets wins; other devices are left alone.
+    for given in ["NUM_STREAMS=1", "PERFORMANCE_HINT=LATENCY"] {
+        assert_eq!(element_config("CPU", 4, pairs(given)).0, pairs(given));
+    }
+    assert_eq!(element_config("GPU", 4, Vec::new()).0, Vec::new());
+
+    // OpenVINO 1 keys of older DL Streamer pipelines become their OpenVINO 2 names, each with
+    // a warning that names both.
+    let (config, warnings) = element_config(
+        "CPU",
+        4,
+        pairs("CPU_THROUGHPUT_STREAMS=CPU_THROUGHPUT_AUTO,CPU_THREADS_NUM=2,CPU_BIND_THREAD=NUMA"),
+    );
+    assert_eq!(
+        config,
+        pairs("NUM_STREAMS=AUTO,INFERENCE_NUM_THREADS=2,ENABLE_CPU_PINNING=NO")
+    );
+    assert_eq!(warnings.len(), 3, "{warnings:?}");
+    assert!(
+        warnings[0].contains("CPU_THROUGHPUT_STREAMS") && warnings[0].contains("NUM_STREAMS=AUTO"),
+        "{warnings:?}"
+    );
+}
+
+#[test]
+fn the_element_config_reaches_the_compiled_model() {
+    let load = |requests: usize| {
+        let (config, _) = element_config("CPU", requests, exact());
+        CompiledModel::load(models().join("classifier.xml"), "CPU", &config, None).unwrap()
+    };
+    let single = load(1);
+    assert_eq!(single.property("PERFORMANCE_HINT").unwrap(), "LATENCY");
+    assert_eq!(single.property("NUM_STREAMS").unwrap(), "1");
+    assert_eq!(single.optimal_requests().unwrap(), 1);
+
+    let several = load(4);
+    assert_eq!(several.property("PERFORMANCE_HINT").unwrap(), "THROUGHPUT");
+    let streams: usize = several.property("NUM_STREAMS").unwrap().parse().unwrap();
+    let cores = std::thread::available_parallelism().unwrap().get();
+    assert!((1..=cores).contains(&streams), "{streams} streams");
+    // nireq=0 keeps one request per stream busy.
+    assert!(several.optimal_requests().unwrap() >= streams);
+    // Still exact: the user's pairs are kept.
+    assert_eq!(several.property("INFERENCE_PRECISION_HINT").unwrap(), "f32");
+
+    let unknown = several.property("NO_SUCH_PROPERTY").err().unwrap();
+    assert!(
+        unknown.to_string().contains("reading a property"),
+        "{unknown}"
+    );
 }

@@ -9,7 +9,8 @@ use std::sync::Arc;
 use gst_video::prelude::*;
 use gva_infer::converters::ConverterSettings;
 use gva_infer::model::{
-    CompiledModel, FrameInput, InputData, ModelError, ModelInfo, image_shape, parse_config,
+    CompiledModel, FrameInput, InputData, ModelError, ModelInfo, element_config, image_shape,
+    parse_config,
 };
 use gva_infer::model_proc::{ModelProc, PreprocParams};
 use gva_infer::pool::Pool;
@@ -49,6 +50,7 @@ pub struct Engine {
     interval: u64,
     frames: u64,
     results: Arc<Results>,
+    /// `nireq` (0 = auto).
     nireq: usize,
     batch: usize,
     /// Full-frame inference: `nireq` requests in flight, delivering to `sink`.
@@ -111,7 +113,18 @@ impl Engine {
         } else {
             None
         };
-        let config = parse_config(&settings.ie_config).map_err(|e| e.to_string())?;
+        let on_regions = settings.inference_region == InferenceRegion::RoiList;
+        // Regions are inferred one at a time; whole frames with `nireq` requests in flight.
+        let requests = if on_regions {
+            1
+        } else {
+            settings.nireq as usize
+        };
+        let (config, mut warnings) = element_config(
+            &settings.device,
+            requests,
+            parse_config(&settings.ie_config).map_err(|e| e.to_string())?,
+        );
         let info = ModelInfo::read(&model_path, &settings.device).map_err(|e| e.to_string())?;
         let input_takes_planes = info
             .inputs
@@ -143,7 +156,6 @@ impl Engine {
             .clone()
             .filter(|i| !i.is_empty())
             .unwrap_or_else(|| element_name.to_owned());
-        let mut warnings = Vec::new();
         let results = Results::new(
             kind,
             &info.outputs,
@@ -153,7 +165,6 @@ impl Engine {
             element_id,
             &mut warnings,
         )?;
-        let on_regions = settings.inference_region == InferenceRegion::RoiList;
         if on_regions && settings.batch_size > 1 {
             warnings.push(format!(
                 "batch-size={} does not apply to inference-region=roi-list: regions are \
@@ -169,12 +180,7 @@ impl Engine {
             interval: u64::from(settings.inference_interval.max(1)),
             frames: 0,
             results: Arc::new(results),
-            // DL Streamer's auto: 2 requests here.
-            nireq: if settings.nireq == 0 {
-                2
-            } else {
-                settings.nireq as usize
-            },
+            nireq: settings.nireq as usize,
             // 0 = auto = 1 frame per request.
             batch: settings.batch_size.max(1) as usize,
             pool: None,
@@ -297,8 +303,14 @@ impl Engine {
                 }
             };
             let mut model = super::lock(&shared.model);
+            // nireq=0 (auto): as many as OpenVINO advises for the compiled model (as DL
+            // Streamer does): one per stream.
+            let nireq = match self.nireq {
+                0 => model.optimal_requests().map_err(|e| e.to_string())?,
+                n => n,
+            };
             let pool =
-                Pool::batched(&mut model, self.nireq, batch, deliver).map_err(|e| e.to_string())?;
+                Pool::batched(&mut model, nireq, batch, deliver).map_err(|e| e.to_string())?;
             self.pool = Some(pool);
         }
         self.compiled = Some(shared);
@@ -331,13 +343,13 @@ impl Engine {
         let fill = move |input: &mut [u8]| {
             let frame =
                 gst_video::VideoFrameRef::from_buffer_ref_readable(reader.as_ref(), info)
-                    .map_err(|_| ModelError::Config("cannot map the frame for reading".into()))?;
+                    .map_err(|_| ModelError::Other("cannot map the frame for reading".into()))?;
             if planes {
                 split_planes_into(&frame, input)
             } else {
                 pack_into(&frame, input)
             }
-            .map_err(ModelError::Config)
+            .map_err(ModelError::Other)
         };
         pool.submit_with(buffer, fill).map_err(|e| e.to_string())?;
         Ok(None)

@@ -116,13 +116,19 @@ impl Settings {
                 .build(),
             glib::ParamSpecString::builder("ie-config")
                 .nick("IE config")
-                .blurb("Comma-separated KEY=VALUE pairs for OpenVINO")
+                .blurb(
+                    "Comma-separated KEY=VALUE pairs for OpenVINO. On CPU, unless NUM_STREAMS or \
+                     PERFORMANCE_HINT is given, NUM_STREAMS=AUTO with more than one request",
+                )
                 .default_value(Some(""))
                 .mutable_ready()
                 .build(),
             glib::ParamSpecUInt::builder("nireq")
                 .nick("Number of inference requests")
-                .blurb("Inference requests in flight (0 = auto)")
+                .blurb(
+                    "Inference requests in flight (0 = auto: OpenVINO's optimal number for the \
+                     compiled model)",
+                )
                 .minimum(0)
                 .maximum(1024)
                 .default_value(d.nireq)
