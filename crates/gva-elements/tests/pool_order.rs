@@ -157,7 +157,10 @@ fn an_unlinked_src_pad_ends_the_pipeline_with_not_linked_instead_of_hanging() {
         debug.contains("streaming stopped, reason not-linked (-1)"),
         "{debug}"
     );
-    let reporter = message.src().map(|s| s.name().to_string()).unwrap_or_default();
+    let reporter = message
+        .src()
+        .map(|s| s.name().to_string())
+        .unwrap_or_default();
     assert!(
         ["gvadetect0", "videotestsrc0"].contains(&reporter.as_str()),
         "{reporter}"
