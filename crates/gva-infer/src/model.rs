@@ -520,9 +520,8 @@ impl CompiledModel {
         })
     }
 
-    /// A new input tensor of the compiled input's type and shape, to be filled while a
-    /// request runs on another (see [`Request::swap_input`]).
-    pub fn new_input(&self) -> Result<InputTensor, ModelError> {
+    /// A new input tensor of the compiled input's type and shape.
+    fn new_input(&self) -> Result<InputTensor, ModelError> {
         let ov = |what| openvino_error(&self.path, what);
         let port = self.inputs.first().cloned().unwrap_or(Port {
             name: String::new(),
@@ -636,16 +635,6 @@ impl Request {
     /// The request's input tensor, to fill in place before [`Request::start`].
     pub fn input_mut(&mut self) -> &mut InputTensor {
         &mut self.input
-    }
-
-    /// Makes `input` (a tensor of the same model, see [`CompiledModel::new_input`]) the
-    /// request's input, and gives back the one it had in `input`. On an error nothing is
-    /// swapped. Not while the request runs.
-    pub fn swap_input(&mut self, input: &mut InputTensor) -> Result<(), ModelError> {
-        let ov = self.ov("setting the input");
-        self.request.set_input_tensor(&input.tensor).map_err(ov)?;
-        std::mem::swap(&mut self.input, input);
-        Ok(())
     }
 
     /// Starts inference without waiting.

@@ -2,18 +2,22 @@
 //! delivered in submission order.
 //!
 //! [`Pool::submit`] copies the input into the next batch slot of a free request's input tensor
-//! and, once the batch is full (a partial batch at [`Pool::flush`]), starts the request. When
-//! every request is busy it waits until half of them are free again, so the submitting thread
-//! wakes once per few frames, not per frame. With a single request there is also a spare input
-//! tensor: the next frame is filled in it while the request runs, and queued.
+//! and, once the batch is full (a partial batch at [`Pool::flush`]), starts the request — or
+//! queues it while `nireq` requests run. When no request is free it waits until half of them
+//! are free again, so the submitting thread wakes once per few frames, not per frame.
+//!
+//! With a single request (`nireq=1`) the pool keeps a second request object, never running at
+//! the same time: the next frame is filled in it while the first runs, and it starts as soon
+//! as the first is done — before the first's outputs are copied out, and without swapping an
+//! input tensor into a request (which costs OpenVINO more per inference). One inference at a
+//! time still runs, as `nireq=1` says.
 //!
 //! One completion thread waits for the requests in the order they were started — so results
 //! come out in frame order whatever order OpenVINO finishes them in. As soon as a request is
-//! done and its outputs are copied out, the completion thread starts the queued batch on it
-//! (swapping the spare tensor in), so the next inference never waits for another thread to
-//! wake up; then it hands the finished result with its tags to the `deliver` callback.
-//! [`Pool::flush`] waits until everything submitted has been delivered (EOS, flushes); dropping
-//! the pool does the same, so no frame is lost.
+//! done it starts the next queued one, then copies the outputs out, frees the request and hands
+//! the result with its tags to the `deliver` callback. [`Pool::flush`] waits until everything
+//! submitted has been delivered (EOS, flushes); dropping the pool does the same, so no frame is
+//! lost.
 
 use std::collections::VecDeque;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -25,25 +29,6 @@ use crate::model::{CompiledModel, InputData, InputTensor, ModelError, Output, Re
 
 type Deliver<T> = dyn Fn(Vec<T>, Result<Vec<Output>, ModelError>) + Send + Sync;
 
-/// A filled spare input tensor with the tags of its filled batch slots.
-type Filled<T> = (InputTensor, Vec<T>);
-
-/// Where a batch is filled: a free request's own input tensor (started as it is), or a spare
-/// tensor (swapped into the request that runs it).
-enum Slot {
-    Request(Request),
-    Spare(InputTensor),
-}
-
-impl Slot {
-    fn tensor(&mut self) -> &mut InputTensor {
-        match self {
-            Slot::Request(request) => request.input_mut(),
-            Slot::Spare(tensor) => tensor,
-        }
-    }
-}
-
 /// What the completion thread is told.
 #[allow(clippy::large_enum_variant)] // one per started request; Stop once
 enum Message<T> {
@@ -53,15 +38,14 @@ enum Message<T> {
     Stop,
 }
 
-/// The requests and tensors, under one lock.
+/// The requests, under one lock.
 struct State<T> {
-    /// Requests not running.
+    /// Requests free to be filled.
     free: Vec<Request>,
-    /// Input tensors neither in a request nor being filled.
-    spare: Vec<InputTensor>,
-    /// Full batches waiting for a request, oldest first. Only non-empty while no request is
-    /// free.
-    queued: VecDeque<Filled<T>>,
+    /// Filled requests waiting for a running one to finish, oldest first.
+    queued: VecDeque<(Request, Vec<T>)>,
+    /// Requests started and not yet done.
+    running: usize,
     /// Batches submitted (queued or started) and not yet delivered.
     in_flight: usize,
 }
@@ -69,11 +53,12 @@ struct State<T> {
 /// What the submitting threads and the completion thread share.
 struct Shared<T> {
     state: Mutex<State<T>>,
-    /// Signalled when [`Shared::wake_at`] slots are available.
+    /// The most requests running at once (`nireq`).
+    max_running: usize,
+    /// Signalled when [`Shared::wake_at`] requests are free.
     slots_ready: Condvar,
-    /// Available slots (free requests and spare tensors) that wake a submitter waiting for
-    /// one: it then fills that many frames without sleeping in between (half the requests;
-    /// fewer thread wake-ups per frame).
+    /// Free requests that wake a submitter waiting for one: it then fills that many frames
+    /// without sleeping in between (half the requests; fewer thread wake-ups per frame).
     wake_at: usize,
     /// Signalled when nothing is in flight any more.
     idle: Condvar,
@@ -88,69 +73,42 @@ impl<T> Shared<T> {
         self.state.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    /// Free requests and spare tensors: the slots a submitter can fill.
-    fn available(state: &State<T>) -> usize {
-        state.free.len() + state.spare.len()
-    }
-
-    /// Starts `request` (first swapping in `input` when the batch was filled in a spare tensor;
-    /// the request's own tensor becomes spare) and tells the completion thread. Called under
-    /// the state lock, so requests reach the completion thread in the order they started.
-    fn start(
-        &self,
-        state: &mut State<T>,
-        mut request: Request,
-        input: Option<InputTensor>,
-        tags: Vec<T>,
-    ) {
-        let mut started = Ok(());
-        if let Some(mut input) = input {
-            started = request.swap_input(&mut input);
-            state.spare.push(input);
-            if Self::available(state) == self.wake_at {
-                self.slots_ready.notify_one();
-            }
-        }
-        let started = started.and_then(|()| request.start());
+    /// Starts `request` and tells the completion thread. Called under the state lock, so
+    /// requests reach the completion thread in the order they started.
+    fn start(&self, state: &mut State<T>, mut request: Request, tags: Vec<T>) {
+        state.running += 1;
+        let started = request.start();
         // The completion thread lives as long as the pool: the send cannot fail while a
         // batch can be submitted.
         let _ = self.started.send(Message::Started(request, tags, started));
     }
 
-    /// Starts a full batch: on its own request, on a free one, or queued for the next
-    /// request to finish.
-    fn dispatch(&self, slot: Slot, tags: Vec<T>) {
+    /// Starts a filled request, or queues it while `max_running` run.
+    fn dispatch(&self, request: Request, tags: Vec<T>) {
         let mut state = self.lock();
         state.in_flight += 1;
-        match slot {
-            Slot::Request(request) => self.start(&mut state, request, None, tags),
-            Slot::Spare(input) => match state.free.pop() {
-                Some(request) => self.start(&mut state, request, Some(input), tags),
-                None => state.queued.push_back((input, tags)),
-            },
+        if state.running < self.max_running {
+            self.start(&mut state, request, tags);
+        } else {
+            state.queued.push_back((request, tags));
         }
     }
 
-    /// A request is done: the next queued batch starts on it at once, else it is free.
-    fn finished(&self, request: Request) {
+    /// A request is done: the next queued one starts at once.
+    fn done(&self) {
         let mut state = self.lock();
-        match state.queued.pop_front() {
-            Some((input, tags)) => self.start(&mut state, request, Some(input), tags),
-            None => {
-                state.free.push(request);
-                if Self::available(&state) == self.wake_at {
-                    self.slots_ready.notify_one();
-                }
-            }
+        state.running -= 1;
+        if let Some((request, tags)) = state.queued.pop_front() {
+            self.start(&mut state, request, tags);
         }
     }
 
-    /// Puts back a slot nothing was submitted in.
-    fn give_back(&self, slot: Slot) {
+    /// Puts back a request whose outputs are read, or that nothing was submitted in.
+    fn give_back(&self, request: Request) {
         let mut state = self.lock();
-        match slot {
-            Slot::Request(request) => state.free.push(request),
-            Slot::Spare(tensor) => state.spare.push(tensor),
+        state.free.push(request);
+        if state.free.len() == self.wake_at {
+            self.slots_ready.notify_one();
         }
     }
 }
@@ -163,7 +121,7 @@ pub struct Pool<T: Send + 'static> {
     batch: usize,
     /// The batch being filled, with the tags of its filled slots; the lock also makes
     /// submissions one at a time.
-    filling: Mutex<Option<(Slot, Vec<T>)>>,
+    filling: Mutex<Option<(Request, Vec<T>)>>,
 }
 
 impl<T: Send + 'static> Pool<T> {
@@ -191,29 +149,23 @@ impl<T: Send + 'static> Pool<T> {
         deliver: impl Fn(Vec<T>, Result<Vec<Output>, ModelError>) + Send + Sync + 'static,
     ) -> Result<Self, ModelError> {
         let nireq = nireq.max(1);
-        let free = (0..nireq)
+        // A single request gets a second request object to fill while it runs (see the
+        // module's documentation); never both run.
+        let requests = if nireq == 1 { 2 } else { nireq };
+        let free = (0..requests)
             .map(|_| model.new_request())
             .collect::<Result<Vec<_>, _>>()?;
         let (started, messages) = mpsc::channel::<Message<T>>();
-        // With one request, a spare tensor: the next frame is filled while the request runs,
-        // and the request restarts on it as soon as it is done. With more, the submitter
-        // fills free requests (OpenVINO runs one while the others wait their turn), and no
-        // tensor is swapped: a request whose input tensor changed costs OpenVINO about 2 %
-        // more (measured on detector_bench).
-        let spare = if nireq == 1 {
-            vec![model.new_input()?]
-        } else {
-            Vec::new()
-        };
         let shared = Arc::new(Shared {
             state: Mutex::new(State {
                 free,
-                spare,
                 queued: VecDeque::new(),
+                running: 0,
                 in_flight: 0,
             }),
+            max_running: nireq,
             slots_ready: Condvar::new(),
-            wake_at: (nireq / 2).max(1),
+            wake_at: (requests / 2).max(1),
             idle: Condvar::new(),
             started,
             panicked: AtomicBool::new(false),
@@ -227,12 +179,12 @@ impl<T: Send + 'static> Pool<T> {
                     let Message::Started(mut request, tags, started) = message else {
                         break;
                     };
-                    let result = started
-                        .and_then(|()| request.wait())
-                        .and_then(|()| request.outputs());
-                    // The outputs are copied out: the request takes the next batch while
-                    // this one is delivered.
-                    done.finished(request);
+                    let waited = started.and_then(|()| request.wait());
+                    // The next request runs while this one's outputs are copied out and
+                    // delivered.
+                    done.done();
+                    let result = waited.and_then(|()| request.outputs());
+                    done.give_back(request);
                     // A panicking callback must not stop the pool.
                     let delivered = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
                         deliver(tags, result)
@@ -316,36 +268,33 @@ impl<T: Send + 'static> Pool<T> {
         fill: impl FnOnce(&mut InputTensor, usize) -> Result<(), ModelError>,
     ) -> Result<(), ModelError> {
         let mut filling = self.filling.lock().unwrap_or_else(|p| p.into_inner());
-        let (mut slot, mut tags) = match filling.take() {
+        let (mut request, mut tags) = match filling.take() {
             Some(filled) => filled,
-            None => (self.take_slot(), Vec::with_capacity(self.batch)),
+            None => (self.take_free(), Vec::with_capacity(self.batch)),
         };
-        if let Err(e) = fill(slot.tensor(), tags.len()) {
+        if let Err(e) = fill(request.input_mut(), tags.len()) {
             if tags.is_empty() {
-                self.shared.give_back(slot);
+                self.shared.give_back(request);
             } else {
-                *filling = Some((slot, tags));
+                *filling = Some((request, tags));
             }
             return Err(e);
         }
         tags.push(tag);
         if tags.len() == self.batch {
-            self.shared.dispatch(slot, tags);
+            self.shared.dispatch(request, tags);
         } else {
-            *filling = Some((slot, tags));
+            *filling = Some((request, tags));
         }
         Ok(())
     }
 
-    /// A free request, else a spare tensor; waiting for some when there are none.
-    fn take_slot(&self) -> Slot {
+    /// A free request, waiting for one when there is none.
+    fn take_free(&self) -> Request {
         let mut state = self.shared.lock();
         loop {
             if let Some(request) = state.free.pop() {
-                return Slot::Request(request);
-            }
-            if let Some(tensor) = state.spare.pop() {
-                return Slot::Spare(tensor);
+                return request;
             }
             // The completion thread frees them as requests finish.
             state = self
@@ -369,11 +318,11 @@ impl<T: Send + 'static> Pool<T> {
             .lock()
             .unwrap_or_else(|p| p.into_inner())
             .take();
-        if let Some((slot, tags)) = partial {
+        if let Some((request, tags)) = partial {
             if tags.is_empty() {
-                self.shared.give_back(slot);
+                self.shared.give_back(request);
             } else {
-                self.shared.dispatch(slot, tags);
+                self.shared.dispatch(request, tags);
             }
         }
         let mut state = self.shared.lock();
@@ -394,5 +343,71 @@ impl<T: Send + 'static> Drop for Pool<T> {
         if let Some(thread) = self.completion.take() {
             let _ = thread.join();
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::PathBuf;
+    use std::sync::OnceLock;
+
+    use super::*;
+    use crate::model::{FrameInput, parse_config};
+
+    /// The most requests seen running at once, and whether a filled request was ever seen
+    /// waiting for the running one.
+    #[derive(Default)]
+    struct Seen {
+        most_running: usize,
+        queued_while_running: bool,
+    }
+
+    impl Seen {
+        fn look<T>(&mut self, shared: &Shared<T>) {
+            let state = shared.lock();
+            self.most_running = self.most_running.max(state.running);
+            self.queued_while_running |= state.running == 1 && !state.queued.is_empty();
+        }
+    }
+
+    #[test]
+    fn a_single_request_runs_one_inference_at_a_time_while_the_next_frame_waits_filled() {
+        let path =
+            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../target/models/detector_ssd.xml");
+        let config = parse_config("INFERENCE_PRECISION_HINT=f32").unwrap();
+        let input = FrameInput {
+            width: 64,
+            height: 64,
+            channels: 3,
+        };
+        let mut model = CompiledModel::load(path, "CPU", &config, Some(input)).unwrap();
+        let seen = Arc::new(Mutex::new(Seen::default()));
+        let shared: Arc<OnceLock<Arc<Shared<usize>>>> = Arc::default();
+        let (seen_in_deliver, shared_in_deliver) = (seen.clone(), shared.clone());
+        let delivered = Arc::new(Mutex::new(Vec::new()));
+        let sink = delivered.clone();
+        let pool = Pool::new(&mut model, 1, move |tag: usize, result| {
+            result.expect("inference succeeds");
+            if let Some(shared) = shared_in_deliver.get() {
+                seen_in_deliver.lock().unwrap().look(shared);
+            }
+            sink.lock().unwrap().push(tag);
+        })
+        .unwrap();
+        assert!(shared.set(pool.shared.clone()).is_ok());
+        let frame = vec![0u8; 64 * 64 * 3];
+        for i in 0..100 {
+            pool.submit(InputData::U8(&frame), i).unwrap();
+            seen.lock().unwrap().look(&pool.shared);
+        }
+        pool.flush();
+        assert_eq!(*delivered.lock().unwrap(), (0..100).collect::<Vec<_>>());
+        let seen = seen.lock().unwrap();
+        assert_eq!(seen.most_running, 1, "nireq=1 runs one inference at a time");
+        assert!(
+            seen.queued_while_running,
+            "the next frame is filled while the running inference goes on"
+        );
+        assert_eq!(pool.shared.lock().free.len(), 2, "both requests are back");
     }
 }
