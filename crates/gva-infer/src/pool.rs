@@ -6,11 +6,12 @@
 //! queues it while `nireq` requests run. When no request is free it waits until half of them
 //! are free again, so the submitting thread wakes once per few frames, not per frame.
 //!
-//! With a single request (`nireq=1`) the pool keeps a second request object, never running at
-//! the same time: the next frame is filled in it while the first runs, and it starts as soon
-//! as the first is done — before the first's outputs are copied out, and without swapping an
-//! input tensor into a request (which costs OpenVINO more per inference). One inference at a
-//! time still runs, as `nireq=1` says.
+//! The pool keeps one request object more than may run: while `nireq` requests run, the next
+//! frame is filled in it, and it starts as soon as one of them is done — before that one's
+//! outputs are copied out, and without swapping an input tensor into a request (which costs
+//! OpenVINO more per inference). So a stream of OpenVINO's never waits for a thread of ours
+//! to wake up and fill a frame, yet no more than `nireq` inferences run at once (one with
+//! `nireq=1`).
 //!
 //! One completion thread waits for the requests in the order they were started — so results
 //! come out in frame order whatever order OpenVINO finishes them in. As soon as a request is
@@ -149,9 +150,9 @@ impl<T: Send + 'static> Pool<T> {
         deliver: impl Fn(Vec<T>, Result<Vec<Output>, ModelError>) + Send + Sync + 'static,
     ) -> Result<Self, ModelError> {
         let nireq = nireq.max(1);
-        // A single request gets a second request object to fill while it runs (see the
-        // module's documentation); never both run.
-        let requests = if nireq == 1 { 2 } else { nireq };
+        // One request object more than may run: it is filled while they run, and starts as
+        // soon as one is done (see the module's documentation).
+        let requests = nireq + 1;
         let free = (0..requests)
             .map(|_| model.new_request())
             .collect::<Result<Vec<_>, _>>()?;
@@ -355,23 +356,24 @@ mod tests {
     use crate::model::{FrameInput, parse_config};
 
     /// The most requests seen running at once, and whether a filled request was ever seen
-    /// waiting for the running one.
+    /// waiting while as many as may run were running.
     #[derive(Default)]
     struct Seen {
         most_running: usize,
-        queued_while_running: bool,
+        queued_while_full: bool,
     }
 
     impl Seen {
         fn look<T>(&mut self, shared: &Shared<T>) {
             let state = shared.lock();
             self.most_running = self.most_running.max(state.running);
-            self.queued_while_running |= state.running == 1 && !state.queued.is_empty();
+            self.queued_while_full |=
+                state.running == shared.max_running && !state.queued.is_empty();
         }
     }
 
-    #[test]
-    fn a_single_request_runs_one_inference_at_a_time_while_the_next_frame_waits_filled() {
+    /// Runs 100 frames through a pool of `nireq` requests, watching it from both sides.
+    fn run(nireq: usize) {
         let path =
             PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../target/models/detector_ssd.xml");
         let config = parse_config("INFERENCE_PRECISION_HINT=f32").unwrap();
@@ -386,7 +388,7 @@ mod tests {
         let (seen_in_deliver, shared_in_deliver) = (seen.clone(), shared.clone());
         let delivered = Arc::new(Mutex::new(Vec::new()));
         let sink = delivered.clone();
-        let pool = Pool::new(&mut model, 1, move |tag: usize, result| {
+        let pool = Pool::new(&mut model, nireq, move |tag: usize, result| {
             result.expect("inference succeeds");
             if let Some(shared) = shared_in_deliver.get() {
                 seen_in_deliver.lock().unwrap().look(shared);
@@ -403,11 +405,28 @@ mod tests {
         pool.flush();
         assert_eq!(*delivered.lock().unwrap(), (0..100).collect::<Vec<_>>());
         let seen = seen.lock().unwrap();
-        assert_eq!(seen.most_running, 1, "nireq=1 runs one inference at a time");
-        assert!(
-            seen.queued_while_running,
-            "the next frame is filled while the running inference goes on"
+        assert_eq!(
+            seen.most_running, nireq,
+            "at most nireq={nireq} inferences run"
         );
-        assert_eq!(pool.shared.lock().free.len(), 2, "both requests are back");
+        assert!(
+            seen.queued_while_full,
+            "the next frame is filled while nireq={nireq} inferences run"
+        );
+        assert_eq!(
+            pool.shared.lock().free.len(),
+            nireq + 1,
+            "every request object is back"
+        );
+    }
+
+    #[test]
+    fn a_single_request_runs_one_inference_at_a_time_while_the_next_frame_waits_filled() {
+        run(1);
+    }
+
+    #[test]
+    fn several_requests_run_at_most_nireq_at_once_while_the_next_frame_waits_filled() {
+        run(3);
     }
 }
