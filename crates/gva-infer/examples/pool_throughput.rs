@@ -1,8 +1,9 @@
-//! Throughput of the request pool alone (no GStreamer): `frames` 256x256 BGR frames, split into
-//! colour planes as gvadetect does, through `nireq` requests of `detector_bench`.
+//! Throughput of the request pool alone (no GStreamer): `frames` BGR frames of the model's input
+//! size, split into colour planes as gvadetect does, through `nireq` requests of `MODEL` (default
+//! `target/models/detector_bench.xml`).
 //!
 //!     cargo xtask models
-//!     cargo run --release -p gva-infer --example pool_throughput -- [NIREQ] [FRAMES]
+//!     cargo run --release -p gva-infer --example pool_throughput -- [NIREQ] [FRAMES] [MODEL]
 //!
 //! Prints frames per second after the first 500 frames, to set against
 //! `benchmark_app -m target/models/detector_bench.xml -d CPU -hint none -api async -nireq N`
@@ -13,7 +14,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Instant;
 
-use gva_infer::model::CompiledModel;
+use gva_infer::model::{CompiledModel, ModelInfo, image_shape};
 use gva_infer::pool::Pool;
 use gva_infer::preprocess::{FrameFormat, Preprocess};
 
@@ -21,9 +22,16 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut args = std::env::args().skip(1);
     let nireq: usize = args.next().map_or(Ok(4), |a| a.parse())?;
     let frames: usize = args.next().map_or(Ok(6000), |a| a.parse())?;
-    let path =
-        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../target/models/detector_bench.xml");
-    let (w, h) = (256, 256);
+    let path = args.next().map_or_else(
+        || PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../target/models/detector_bench.xml"),
+        PathBuf::from,
+    );
+    let info = ModelInfo::read(&path, "CPU")?;
+    let (_, w, h) = info
+        .inputs
+        .first()
+        .and_then(|p| image_shape(&p.shape))
+        .ok_or("the model has no image input")?;
     let pre = Preprocess::new(FrameFormat::Bgr, w, h).with_planes();
     let mut model = CompiledModel::load_with(&path, "CPU", &[], pre)?;
     let delivered = Arc::new(AtomicUsize::new(0));

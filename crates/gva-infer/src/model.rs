@@ -613,8 +613,7 @@ impl InputTensor {
     }
 }
 
-/// One inference request with its current input tensor (reused from run to run, or swapped
-/// for one filled meanwhile).
+/// One inference request with its input tensor (reused from run to run).
 pub struct Request {
     path: String,
     pub(crate) request: openvino::InferRequest,
@@ -637,10 +636,22 @@ impl Request {
         &mut self.input
     }
 
-    /// Starts inference without waiting.
-    pub fn start(&mut self) -> Result<(), ModelError> {
-        let ov = self.ov("starting inference");
-        self.request.infer_async().map_err(ov)
+    /// The request's C handle, which [`crate::pool`] starts from OpenVINO's completion
+    /// callbacks while the request itself sits in the pool's state.
+    pub(crate) fn raw(&self) -> RawRequest {
+        // SAFETY: `openvino::InferRequest` (0.11.1) is `struct InferRequest { ptr: *mut
+        // ov_infer_request_t }` and its accessor is crate-private; a one-field struct of the
+        // field's size has it at offset 0 (checked below), so this reads that pointer, which
+        // `self` keeps alive.
+        RawRequest(unsafe {
+            *(&self.request as *const openvino::InferRequest)
+                .cast::<*mut openvino_sys::ov_infer_request_t>()
+        })
+    }
+
+    /// Error for a failed start of this request.
+    pub(crate) fn start_error(&self, source: openvino::InferenceError) -> ModelError {
+        self.ov("starting inference")(source)
     }
 
     /// Waits for a started inference to finish.
@@ -686,6 +697,42 @@ impl Request {
             });
         }
         Ok(out)
+    }
+}
+
+const _: () = assert!(
+    std::mem::size_of::<openvino::InferRequest>()
+        == std::mem::size_of::<*mut openvino_sys::ov_infer_request_t>(),
+    "openvino::InferRequest is its ov_infer_request_t pointer"
+);
+
+/// A [`Request`]'s C handle: what OpenVINO's completion callback knows a request by, and how
+/// it starts the next one. Only as valid as the `Request` it came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct RawRequest(*mut openvino_sys::ov_infer_request_t);
+
+impl RawRequest {
+    /// Starts inference without waiting; OpenVINO may call the request's callback on any of
+    /// its threads, this one included, before this returns.
+    ///
+    /// # Safety
+    /// The `Request` is alive, and nothing else uses it until its inference is done.
+    pub(crate) unsafe fn start(self) -> Result<(), openvino::InferenceError> {
+        // SAFETY: the caller's promise.
+        preprocess::check(unsafe { openvino_sys::ov_infer_request_start_async(self.0) })
+    }
+
+    /// Has OpenVINO call `callback` each time an inference of the request finishes.
+    ///
+    /// # Safety
+    /// `callback` (OpenVINO keeps the pointer) and what its `args` point to stay valid and
+    /// callable from any thread as long as the `Request` lives.
+    pub(crate) unsafe fn set_callback(
+        self,
+        callback: *const openvino_sys::ov_callback_t,
+    ) -> Result<(), openvino::InferenceError> {
+        // SAFETY: a live request; the caller's promise for `callback`.
+        preprocess::check(unsafe { openvino_sys::ov_infer_request_set_callback(self.0, callback) })
     }
 }
 

@@ -7,36 +7,37 @@
 //! are free again, so the submitting thread wakes once per few frames, not per frame.
 //!
 //! The pool keeps one request object more than may run: while `nireq` requests run, the next
-//! frame is filled in it, and it starts as soon as one of them is done — before that one's
-//! outputs are copied out, and without swapping an input tensor into a request (which costs
-//! OpenVINO more per inference). So a stream of OpenVINO's never waits for a thread of ours
-//! to wake up and fill a frame, yet no more than `nireq` inferences run at once (one with
-//! `nireq=1`).
+//! frame is filled in it. OpenVINO calls the pool back on one of its own threads as each
+//! inference finishes, and that callback starts the queued request at once, as benchmark_app
+//! restarts its requests: no thread of ours has to wake up between two inferences, and no input
+//! tensor is swapped into a request (which costs OpenVINO more per inference). No more than
+//! `nireq` inferences run at once (one with `nireq=1`).
 //!
-//! One completion thread waits for the requests in the order they were started — so results
-//! come out in frame order whatever order OpenVINO finishes them in. As soon as a request is
-//! done it starts the next queued one, then copies the outputs out, frees the request and hands
-//! the result with its tags to the `deliver` callback. [`Pool::flush`] waits until everything
-//! submitted has been delivered (EOS, flushes); dropping the pool does the same, so no frame is
-//! lost.
+//! One completion thread takes the finished requests in the order they were started — so
+//! results come out in frame order whatever order OpenVINO finishes them in — reads the
+//! inference's outcome and copies the outputs out, frees the request and hands the result with
+//! its tags to the `deliver` callback. [`Pool::flush`] waits until everything submitted has been
+//! delivered (EOS, flushes); dropping the pool does the same, so no frame is lost.
 
 use std::collections::VecDeque;
+use std::ffi::c_void;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::mpsc::{self, Sender};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::thread::JoinHandle;
 
-use crate::model::{CompiledModel, InputData, InputTensor, ModelError, Output, Request};
+use crate::model::{
+    CompiledModel, InputData, InputTensor, ModelError, Output, RawRequest, Request,
+};
 
 type Deliver<T> = dyn Fn(Vec<T>, Result<Vec<Output>, ModelError>) + Send + Sync;
 
-/// What the completion thread is told.
-#[allow(clippy::large_enum_variant)] // one per started request; Stop once
-enum Message<T> {
-    /// A request started (or whose start failed) with the tags of its batch.
-    Started(Request, Vec<T>, Result<(), ModelError>),
-    /// Everything is delivered and the pool is going away.
-    Stop,
+/// A started request with the tags of its batch.
+struct Started<T> {
+    request: Request,
+    tags: Vec<T>,
+    /// Set once the request is done: `Ok` when OpenVINO called back (the inference's own
+    /// outcome is then read from the request), the error when it could not start.
+    done: Option<Result<(), ModelError>>,
 }
 
 /// The requests, under one lock.
@@ -45,13 +46,17 @@ struct State<T> {
     free: Vec<Request>,
     /// Filled requests waiting for a running one to finish, oldest first.
     queued: VecDeque<(Request, Vec<T>)>,
+    /// Started requests, in the order they started, until the completion thread takes them.
+    started: VecDeque<Started<T>>,
     /// Requests started and not yet done.
     running: usize,
     /// Batches submitted (queued or started) and not yet delivered.
     in_flight: usize,
+    /// Set when the pool goes away: the completion thread ends.
+    closing: bool,
 }
 
-/// What the submitting threads and the completion thread share.
+/// What the submitting threads, OpenVINO's callbacks and the completion thread share.
 struct Shared<T> {
     state: Mutex<State<T>>,
     /// The most requests running at once (`nireq`).
@@ -61,10 +66,10 @@ struct Shared<T> {
     /// Free requests that wake a submitter waiting for one: it then fills that many frames
     /// without sleeping in between (half the requests; fewer thread wake-ups per frame).
     wake_at: usize,
+    /// Signalled when the oldest started request is done, and when the pool closes.
+    oldest_done: Condvar,
     /// Signalled when nothing is in flight any more.
     idle: Condvar,
-    /// To the completion thread, sent to under the state lock (so in start order).
-    started: Sender<Message<T>>,
     /// Set when a `deliver` callback panicked (the pool goes on).
     panicked: AtomicBool,
 }
@@ -74,33 +79,74 @@ impl<T> Shared<T> {
         self.state.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    /// Starts `request` and tells the completion thread. Called under the state lock, so
-    /// requests reach the completion thread in the order they started.
-    fn start(&self, state: &mut State<T>, mut request: Request, tags: Vec<T>) {
+    /// Counts `request` running and puts it in start order; the caller starts it with
+    /// [`Shared::launch`] once the lock is released.
+    fn begin(&self, state: &mut State<T>, request: Request, tags: Vec<T>) -> RawRequest {
         state.running += 1;
-        let started = request.start();
-        // The completion thread lives as long as the pool: the send cannot fail while a
-        // batch can be submitted.
-        let _ = self.started.send(Message::Started(request, tags, started));
+        let raw = request.raw();
+        state.started.push_back(Started {
+            request,
+            tags,
+            done: None,
+        });
+        raw
+    }
+
+    /// Starts a begun request, outside the state lock (OpenVINO may call back on this very
+    /// thread). One that fails to start is done with the error, and the next queued one
+    /// starts instead.
+    fn launch(&self, mut raw: RawRequest) {
+        // SAFETY: `raw` is a request in `started`, which stays there, alive and used by
+        // nothing else, until it is done: after this start.
+        while let Err(source) = unsafe { raw.start() } {
+            let (next, oldest_done) = self.finish(&mut self.lock(), raw, |request| {
+                Err(request.start_error(source))
+            });
+            if oldest_done {
+                self.oldest_done.notify_one();
+            }
+            match next {
+                Some(next) => raw = next,
+                None => return,
+            }
+        }
+    }
+
+    /// `raw` is done, with the outcome `result` gives for its request: the next queued
+    /// request, if any, is begun (the caller launches it); gives whether the oldest started
+    /// request is now done (the caller wakes the completion thread).
+    fn finish(
+        &self,
+        state: &mut State<T>,
+        raw: RawRequest,
+        result: impl FnOnce(&Request) -> Result<(), ModelError>,
+    ) -> (Option<RawRequest>, bool) {
+        state.running = state.running.saturating_sub(1);
+        if let Some(started) = state.started.iter_mut().find(|s| s.request.raw() == raw) {
+            started.done = Some(result(&started.request));
+        }
+        let oldest_done = state.started.front().is_some_and(|s| s.done.is_some());
+        let next = state
+            .queued
+            .pop_front()
+            .map(|(request, tags)| self.begin(state, request, tags));
+        (next, oldest_done)
     }
 
     /// Starts a filled request, or queues it while `max_running` run.
     fn dispatch(&self, request: Request, tags: Vec<T>) {
-        let mut state = self.lock();
-        state.in_flight += 1;
-        if state.running < self.max_running {
-            self.start(&mut state, request, tags);
-        } else {
-            state.queued.push_back((request, tags));
-        }
-    }
-
-    /// A request is done: the next queued one starts at once.
-    fn done(&self) {
-        let mut state = self.lock();
-        state.running -= 1;
-        if let Some((request, tags)) = state.queued.pop_front() {
-            self.start(&mut state, request, tags);
+        let begun = {
+            let mut state = self.lock();
+            state.in_flight += 1;
+            if state.running < self.max_running {
+                Some(self.begin(&mut state, request, tags))
+            } else {
+                state.queued.push_back((request, tags));
+                None
+            }
+        };
+        if let Some(raw) = begun {
+            self.launch(raw);
         }
     }
 
@@ -112,12 +158,70 @@ impl<T> Shared<T> {
             self.slots_ready.notify_one();
         }
     }
+
+    /// The oldest started request once it is done, with its tags and how it ended, or `None`
+    /// when the pool closes.
+    fn next_done(&self) -> Option<(Request, Vec<T>, Result<(), ModelError>)> {
+        let mut state = self.lock();
+        loop {
+            if let Some(Started { done: Some(_), .. }) = state.started.front()
+                && let Some(Started {
+                    request,
+                    tags,
+                    done: Some(done),
+                }) = state.started.pop_front()
+            {
+                return Some((request, tags, done));
+            }
+            if state.closing {
+                return None;
+            }
+            state = self
+                .oldest_done
+                .wait(state)
+                .unwrap_or_else(|p| p.into_inner());
+        }
+    }
+}
+
+/// What OpenVINO calls when an inference of `request` finishes (`ov` points back here).
+struct Callback<T> {
+    ov: openvino_sys::ov_callback_t,
+    shared: Arc<Shared<T>>,
+    request: RawRequest,
+}
+
+// SAFETY: `ov` only points at this callback itself; `request` is used under the pool's rules
+// (see `Shared::launch`), from whichever thread OpenVINO calls back on.
+unsafe impl<T: Send> Send for Callback<T> {}
+// SAFETY: as for Send; the callback only reads its fields.
+unsafe impl<T: Send> Sync for Callback<T> {}
+
+/// OpenVINO's completion callback, on one of its threads: the next queued request starts at
+/// once, then the completion thread is woken.
+unsafe extern "C" fn inference_done<T>(args: *mut c_void) {
+    // Nothing may unwind into OpenVINO's C++.
+    let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        // SAFETY: `args` is the `Callback` the pool keeps until its requests are freed (and
+        // freeing a request waits for its callback).
+        let callback = unsafe { &*args.cast::<Callback<T>>() };
+        let shared = &callback.shared;
+        let (next, oldest_done) = shared.finish(&mut shared.lock(), callback.request, |_| Ok(()));
+        if let Some(next) = next {
+            shared.launch(next);
+        }
+        if oldest_done {
+            shared.oldest_done.notify_one();
+        }
+    }));
 }
 
 /// A pool of inference requests of one compiled model.
 pub struct Pool<T: Send + 'static> {
     shared: Arc<Shared<T>>,
     completion: Option<JoinHandle<()>>,
+    /// OpenVINO's callbacks into the pool, one per request; they outlive the requests.
+    callbacks: Box<[Callback<T>]>,
     nireq: usize,
     batch: usize,
     /// The batch being filled, with the tags of its filled slots; the lock also makes
@@ -156,35 +260,52 @@ impl<T: Send + 'static> Pool<T> {
         let free = (0..requests)
             .map(|_| model.new_request())
             .collect::<Result<Vec<_>, _>>()?;
-        let (started, messages) = mpsc::channel::<Message<T>>();
+        let raws: Vec<RawRequest> = free.iter().map(Request::raw).collect();
         let shared = Arc::new(Shared {
             state: Mutex::new(State {
                 free,
                 queued: VecDeque::new(),
+                started: VecDeque::new(),
                 running: 0,
                 in_flight: 0,
+                closing: false,
             }),
             max_running: nireq,
             slots_ready: Condvar::new(),
             wake_at: (requests / 2).max(1),
+            oldest_done: Condvar::new(),
             idle: Condvar::new(),
-            started,
             panicked: AtomicBool::new(false),
         });
+        let mut callbacks: Box<[Callback<T>]> = raws
+            .into_iter()
+            .map(|request| Callback {
+                ov: openvino_sys::ov_callback_t {
+                    callback_func: Some(inference_done::<T>),
+                    args: std::ptr::null_mut(),
+                },
+                shared: shared.clone(),
+                request,
+            })
+            .collect();
+        for callback in callbacks.iter_mut() {
+            callback.ov.args = std::ptr::from_mut(callback).cast();
+            // SAFETY: the boxed slice keeps each callback at its address until the requests
+            // are freed (see Drop).
+            unsafe { callback.request.set_callback(&callback.ov) }.map_err(|source| {
+                ModelError::Other(format!("setting a completion callback failed: {source}"))
+            })?;
+        }
         let deliver: Arc<Deliver<T>> = Arc::new(deliver);
         let done = shared.clone();
         let completion = std::thread::Builder::new()
             .name("gva-infer-completion".into())
             .spawn(move || {
-                for message in messages {
-                    let Message::Started(mut request, tags, started) = message else {
-                        break;
-                    };
-                    let waited = started.and_then(|()| request.wait());
-                    // The next request runs while this one's outputs are copied out and
-                    // delivered.
-                    done.done();
-                    let result = waited.and_then(|()| request.outputs());
+                while let Some((mut request, tags, started)) = done.next_done() {
+                    // OpenVINO has called back: waiting only reads the inference's outcome.
+                    let result = started
+                        .and_then(|()| request.wait())
+                        .and_then(|()| request.outputs());
                     done.give_back(request);
                     // A panicking callback must not stop the pool.
                     let delivered = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
@@ -206,6 +327,7 @@ impl<T: Send + 'static> Pool<T> {
         Ok(Self {
             shared,
             completion: Some(completion),
+            callbacks,
             nireq,
             batch: batch.max(1),
             filling: Mutex::new(None),
@@ -340,10 +462,17 @@ impl<T: Send + 'static> Pool<T> {
 impl<T: Send + 'static> Drop for Pool<T> {
     fn drop(&mut self) {
         self.flush();
-        let _ = self.shared.started.send(Message::Stop);
+        // Every request is back (flush waited for each to be delivered). They go first:
+        // freeing a request waits for OpenVINO to finish calling back on it, so no callback
+        // runs once `callbacks` goes.
+        let requests = std::mem::take(&mut self.shared.lock().free);
+        drop(requests);
+        self.shared.lock().closing = true;
+        self.shared.oldest_done.notify_all();
         if let Some(thread) = self.completion.take() {
             let _ = thread.join();
         }
+        self.callbacks = Box::default();
     }
 }
 
@@ -351,6 +480,7 @@ impl<T: Send + 'static> Drop for Pool<T> {
 mod tests {
     use std::path::PathBuf;
     use std::sync::OnceLock;
+    use std::time::{Duration, Instant};
 
     use super::*;
     use crate::model::{FrameInput, parse_config};
@@ -372,8 +502,8 @@ mod tests {
         }
     }
 
-    /// Runs 100 frames through a pool of `nireq` requests, watching it from both sides.
-    fn run(nireq: usize) {
+    /// The generated SSD-style detector, for 64x64 BGR frames.
+    fn detector_ssd() -> CompiledModel {
         let path =
             PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../target/models/detector_ssd.xml");
         let config = parse_config("INFERENCE_PRECISION_HINT=f32").unwrap();
@@ -382,7 +512,12 @@ mod tests {
             height: 64,
             channels: 3,
         };
-        let mut model = CompiledModel::load(path, "CPU", &config, Some(input)).unwrap();
+        CompiledModel::load(path, "CPU", &config, Some(input)).unwrap()
+    }
+
+    /// Runs 100 frames through a pool of `nireq` requests, watching it from both sides.
+    fn run(nireq: usize) {
+        let mut model = detector_ssd();
         let seen = Arc::new(Mutex::new(Seen::default()));
         let shared: Arc<OnceLock<Arc<Shared<usize>>>> = Arc::default();
         let (seen_in_deliver, shared_in_deliver) = (seen.clone(), shared.clone());
@@ -418,6 +553,62 @@ mod tests {
             nireq + 1,
             "every request object is back"
         );
+    }
+
+    #[test]
+    fn openvino_callbacks_start_queued_requests_while_the_completion_thread_is_busy() {
+        // nireq=1: while frame 0 is being delivered, frames 1 and 2 both run to the end. The
+        // completion thread is held in that delivery, so it is OpenVINO's callback that
+        // starts each queued request.
+        let mut model = detector_ssd();
+        let shared: Arc<OnceLock<Arc<Shared<usize>>>> = Arc::default();
+        let shared_in_deliver = shared.clone();
+        let ran_meanwhile = Arc::new(Mutex::new(None));
+        let ran = ran_meanwhile.clone();
+        let delivered = Arc::new(Mutex::new(Vec::new()));
+        let sink = delivered.clone();
+        let pool = Pool::new(&mut model, 1, move |tag: usize, result| {
+            result.expect("inference succeeds");
+            if tag == 0 {
+                let shared = shared_in_deliver.get().expect("set before the first frame");
+                let deadline = Instant::now() + Duration::from_secs(20);
+                let both_done = loop {
+                    let done = shared
+                        .lock()
+                        .started
+                        .iter()
+                        .filter(|s| s.done.is_some())
+                        .count();
+                    if done == 2 || Instant::now() > deadline {
+                        break done == 2;
+                    }
+                    std::thread::sleep(Duration::from_millis(1));
+                };
+                *ran.lock().unwrap() = Some(both_done);
+            }
+            sink.lock().unwrap().push(tag);
+        })
+        .unwrap();
+        assert!(shared.set(pool.shared.clone()).is_ok());
+        let frame = vec![0u8; 64 * 64 * 3];
+        for i in 0..3 {
+            pool.submit(InputData::U8(&frame), i).unwrap();
+        }
+        let deadline = Instant::now() + Duration::from_secs(30);
+        let ran = loop {
+            if let Some(ran) = *ran_meanwhile.lock().unwrap() {
+                break ran;
+            }
+            assert!(Instant::now() < deadline, "frame 0 was never delivered");
+            std::thread::sleep(Duration::from_millis(1));
+        };
+        if !ran {
+            // Frame 2 would never start: dropping the pool would wait for it forever.
+            std::mem::forget(pool);
+            panic!("frames 1 and 2 did not run while frame 0 was being delivered");
+        }
+        pool.flush();
+        assert_eq!(*delivered.lock().unwrap(), vec![0, 1, 2]);
     }
 
     #[test]

@@ -382,7 +382,8 @@ impl<T> Drop for Owned<T> {
     }
 }
 
-fn check(status: sys::ov_status_e) -> Result<(), InferenceError> {
+/// An OpenVINO C status as a result, with OpenVINO's last error message.
+pub(crate) fn check(status: sys::ov_status_e) -> Result<(), InferenceError> {
     if status == sys::ov_status_e::OK {
         return Ok(());
     }
