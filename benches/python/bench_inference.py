@@ -3,7 +3,9 @@
     cd /work/main && cargo xtask models && .venv/bin/python benches/python/bench_inference.py
 
 For each number of requests (``--nireq``, default 1 and 4), on the generated ``detector_bench``
-model (``target/models``, 256x256, about 0.3 G multiply-adds), same device and same requests:
+model (``target/models``, 256x256, about 0.3 G multiply-adds; ``--model detector_bench_small``:
+the same on 128x128, several times the frame rate, where the pipeline's own cost per frame shows
+more), same device and same requests:
 
 * ``benchmark_app -m detector_bench.xml -d CPU -nireq N -hint none [-nstreams AUTO] -api async
   -t T`` (the ``benchmark_app`` of the openvino wheel in ``.venv``): its reported throughput.
@@ -34,16 +36,23 @@ import subprocess
 import sys
 from pathlib import Path
 
+import openvino as ov
+
 ROOT = Path(__file__).resolve().parents[2]
-MODEL = ROOT / "target" / "models" / "detector_bench.xml"
-SIZE = 256
+MODELS = ROOT / "target" / "models"
 
 
-def benchmark_app(nireq: int, seconds: int, ip: str | None) -> float:
+def input_size(model: Path) -> int:
+    """The square input size of a generated bench model (``image`` [1, 3, S, S])."""
+    shape = list(ov.Core().read_model(model).input(0).get_shape())
+    return int(shape[3])
+
+
+def benchmark_app(model: Path, nireq: int, seconds: int, ip: str | None) -> float:
     """benchmark_app's throughput (FPS) with ``nireq`` requests (input precision ``ip``)."""
     exe = Path(sys.executable).with_name("benchmark_app")
     cmd = [
-        str(exe), "-m", str(MODEL), "-d", "CPU", "-nireq", str(nireq),
+        str(exe), "-m", str(model), "-d", "CPU", "-nireq", str(nireq),
         "-hint", "none", "-api", "async", "-t", str(seconds),
     ] + (["-nstreams", "AUTO"] if nireq > 1 else []) + (["-ip", ip] if ip else [])  # fmt: skip
     out = subprocess.run(cmd, capture_output=True, text=True, check=True).stdout
@@ -53,11 +62,11 @@ def benchmark_app(nireq: int, seconds: int, ip: str | None) -> float:
     return float(match.group(1))
 
 
-def source(name: str, frames: int) -> list[str]:
-    """The gst-launch-1.0 words of the frame source: ``videotestsrc`` draws (copies) every
-    frame; ``imagefreeze`` repeats one frame without touching its pixels, as benchmark_app
-    reuses its input, so the pipeline's figure is gvadetect's own."""
-    caps = f"video/x-raw,format=BGR,width={SIZE},height={SIZE},framerate=30/1"
+def source(name: str, frames: int, size: int) -> list[str]:
+    """The gst-launch-1.0 words of the frame source (``size`` x ``size`` BGR): ``videotestsrc``
+    draws (copies) every frame; ``imagefreeze`` repeats one frame without touching its pixels,
+    as benchmark_app reuses its input, so the pipeline's figure is gvadetect's own."""
+    caps = f"video/x-raw,format=BGR,width={size},height={size},framerate=30/1"
     if name == "imagefreeze":
         return [
             "videotestsrc", "num-buffers=1", "pattern=solid-color", "!", caps, "!",
@@ -66,13 +75,15 @@ def source(name: str, frames: int) -> list[str]:
     return ["videotestsrc", f"num-buffers={frames}", "pattern=solid-color", "!", caps]
 
 
-def pipeline(nireq: int, frames: int, warmup: int, src: str) -> float:
+def pipeline(
+    model: Path, size: int, nireq: int, frames: int, warmup: int, src: str
+) -> float:
     """Frames per second through gvadetect after the first ``warmup`` frames, as
     ``gvafpscounter starting-frame=warmup`` reports it at EOS ("overall"): start-up, model
     compilation and the first frames are left out, as benchmark_app leaves out its own."""
     cmd = [
-        "gst-launch-1.0", "-q", *source(src, frames), "!",
-        "gvadetect", f"model={MODEL}", f"nireq={nireq}", "!",
+        "gst-launch-1.0", "-q", *source(src, frames, size), "!",
+        "gvadetect", f"model={model}", f"nireq={nireq}", "!",
         "gvafpscounter", f"starting-frame={warmup}", "interval=1000", "!", "fakesink",
     ]  # fmt: skip
     done = subprocess.run(cmd, capture_output=True, text=True, check=False)
@@ -85,6 +96,11 @@ def pipeline(nireq: int, frames: int, warmup: int, src: str) -> float:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--model",
+        default="detector_bench",
+        help="a generated model in target/models (detector_bench, detector_bench_small)",
+    )
     parser.add_argument("--nireq", type=int, nargs="+", default=[1, 4])
     parser.add_argument("--frames", type=int, default=10000)
     parser.add_argument("--warmup", type=int, default=500)
@@ -103,17 +119,19 @@ def main() -> None:
         "does (default: the model's own f32 input, no conversion)",
     )
     args = parser.parse_args()
-    if not MODEL.is_file():
-        raise SystemExit(f"{MODEL} is missing: run `cargo xtask models` first")
+    model = MODELS / f"{args.model}.xml"
+    if not model.is_file():
+        raise SystemExit(f"{model} is missing: run `cargo xtask models` first")
+    size = input_size(model)
     print(
-        f"model {MODEL.name}, {SIZE}x{SIZE} BGR frames from {args.source}, device CPU"
+        f"model {model.name}, {size}x{size} BGR frames from {args.source}, device CPU"
     )
     for nireq in args.nireq:
         # Interleaved repetitions: both sides see the same machine state.
         runs = [
             (
-                benchmark_app(nireq, args.seconds, args.ip),
-                pipeline(nireq, args.frames, args.warmup, args.source),
+                benchmark_app(model, nireq, args.seconds, args.ip),
+                pipeline(model, size, nireq, args.frames, args.warmup, args.source),
             )
             for _ in range(args.repeat)
         ]

@@ -36,6 +36,7 @@ NAMES = (
     "detector_yolov8",
     "detector_boxes",
     "detector_bench",
+    "detector_bench_small",
     "classifier",
     "classifier_nhwc",
     "multi_output",
@@ -204,6 +205,7 @@ SIGNATURES = {
     "detector_yolov8": ([1, 3, 64, 64], {"output0": [1, 7, 64]}),
     "detector_boxes": ([1, 3, 64, 64], {"boxes": [1, 64, 5], "labels": [1, 64]}),
     "detector_bench": ([1, 3, 256, 256], {"detection_out": [1, 1, 64, 7]}),
+    "detector_bench_small": ([1, 3, 128, 128], {"detection_out": [1, 1, 64, 7]}),
     "classifier": ([1, 3, 32, 32], {"prob": [1, 3]}),
     "classifier_nhwc": ([1, 32, 32, 3], {"prob": [1, 3]}),
     "multi_output": ([1, 3, 16, 32], {"mean_bgr": [1, 3], "max_value": [1, 1]}),
@@ -229,6 +231,7 @@ MODEL_PROC_CONVERTERS = {
     "detector_yolov8": ["yolo_v8"],
     "detector_boxes": ["boxes_labels"],
     "detector_bench": ["detection_output"],
+    "detector_bench_small": ["detection_output"],
     "classifier": ["label"],
     "classifier_nhwc": ["label"],
     "multi_output": ["raw_data_copy", "raw_data_copy"],
@@ -474,12 +477,15 @@ def test_boxes_are_the_cells_in_pixels(compiled: dict[str, ov.CompiledModel]) ->
     assert labels.tolist() == [1.0] * 64
 
 
+@pytest.mark.parametrize(
+    ("name", "size"), [("detector_bench", 256), ("detector_bench_small", 128)]
+)
 def test_bench_detector_runs_and_is_deterministic(
-    compiled: dict[str, ov.CompiledModel],
+    compiled: dict[str, ov.CompiledModel], name: str, size: int
 ) -> None:
-    frame = planar(blank(256, 256, (30, 60, 90)))
-    first = compiled["detector_bench"](frame)["detection_out"][0, 0]
-    again = compiled["detector_bench"](frame)["detection_out"][0, 0]
+    frame = planar(blank(size, size, (30, 60, 90)))
+    first = compiled[name](frame)["detection_out"][0, 0]
+    again = compiled[name](frame)["detection_out"][0, 0]
     np.testing.assert_array_equal(first, again)
     assert first[:, 0].tolist() == [0.0] * 64  # image_id
     assert np.all((first[:, 2] > 0) & (first[:, 2] < 1))  # sigmoid confidences

@@ -69,6 +69,7 @@ fn every_generated_model_proc_parses() {
             "classifier",
             "classifier_nhwc",
             "detector_bench",
+            "detector_bench_small",
             "detector_boxes",
             "detector_ssd",
             "detector_yolov8",
