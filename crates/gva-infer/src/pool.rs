@@ -502,8 +502,15 @@ mod tests {
         }
     }
 
-    /// The generated SSD-style detector, for 64x64 BGR frames.
-    fn detector_ssd() -> CompiledModel {
+    /// The tags delivered so far, in order.
+    type Delivered = Arc<Mutex<Vec<usize>>>;
+
+    /// A pool of `nireq` requests of the generated SSD-style detector (64x64 BGR frames) whose
+    /// deliveries call `watch(tag, the pool's state)` before they are recorded.
+    fn watched_pool(
+        nireq: usize,
+        watch: impl Fn(usize, &Shared<usize>) + Send + Sync + 'static,
+    ) -> (Pool<usize>, Delivered) {
         let path =
             PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../target/models/detector_ssd.xml");
         let config = parse_config("INFERENCE_PRECISION_HINT=f32").unwrap();
@@ -512,26 +519,31 @@ mod tests {
             height: 64,
             channels: 3,
         };
-        CompiledModel::load(path, "CPU", &config, Some(input)).unwrap()
-    }
-
-    /// Runs 100 frames through a pool of `nireq` requests, watching it from both sides.
-    fn run(nireq: usize) {
-        let mut model = detector_ssd();
-        let seen = Arc::new(Mutex::new(Seen::default()));
+        let mut model = CompiledModel::load(path, "CPU", &config, Some(input)).unwrap();
         let shared: Arc<OnceLock<Arc<Shared<usize>>>> = Arc::default();
-        let (seen_in_deliver, shared_in_deliver) = (seen.clone(), shared.clone());
-        let delivered = Arc::new(Mutex::new(Vec::new()));
+        let shared_in_deliver = shared.clone();
+        let delivered = Delivered::default();
         let sink = delivered.clone();
         let pool = Pool::new(&mut model, nireq, move |tag: usize, result| {
             result.expect("inference succeeds");
-            if let Some(shared) = shared_in_deliver.get() {
-                seen_in_deliver.lock().unwrap().look(shared);
-            }
+            watch(
+                tag,
+                shared_in_deliver.get().expect("set before the first frame"),
+            );
             sink.lock().unwrap().push(tag);
         })
         .unwrap();
         assert!(shared.set(pool.shared.clone()).is_ok());
+        (pool, delivered)
+    }
+
+    /// Runs 100 frames through a pool of `nireq` requests, watching it from both sides.
+    fn run(nireq: usize) {
+        let seen = Arc::new(Mutex::new(Seen::default()));
+        let seen_in_deliver = seen.clone();
+        let (pool, delivered) = watched_pool(nireq, move |_, shared| {
+            seen_in_deliver.lock().unwrap().look(shared);
+        });
         let frame = vec![0u8; 64 * 64 * 3];
         for i in 0..100 {
             pool.submit(InputData::U8(&frame), i).unwrap();
@@ -560,36 +572,27 @@ mod tests {
         // nireq=1: while frame 0 is being delivered, frames 1 and 2 both run to the end. The
         // completion thread is held in that delivery, so it is OpenVINO's callback that
         // starts each queued request.
-        let mut model = detector_ssd();
-        let shared: Arc<OnceLock<Arc<Shared<usize>>>> = Arc::default();
-        let shared_in_deliver = shared.clone();
         let ran_meanwhile = Arc::new(Mutex::new(None));
         let ran = ran_meanwhile.clone();
-        let delivered = Arc::new(Mutex::new(Vec::new()));
-        let sink = delivered.clone();
-        let pool = Pool::new(&mut model, 1, move |tag: usize, result| {
-            result.expect("inference succeeds");
-            if tag == 0 {
-                let shared = shared_in_deliver.get().expect("set before the first frame");
-                let deadline = Instant::now() + Duration::from_secs(20);
-                let both_done = loop {
-                    let done = shared
-                        .lock()
-                        .started
-                        .iter()
-                        .filter(|s| s.done.is_some())
-                        .count();
-                    if done == 2 || Instant::now() > deadline {
-                        break done == 2;
-                    }
-                    std::thread::sleep(Duration::from_millis(1));
-                };
-                *ran.lock().unwrap() = Some(both_done);
+        let (pool, delivered) = watched_pool(1, move |tag, shared| {
+            if tag != 0 {
+                return;
             }
-            sink.lock().unwrap().push(tag);
-        })
-        .unwrap();
-        assert!(shared.set(pool.shared.clone()).is_ok());
+            let deadline = Instant::now() + Duration::from_secs(20);
+            let both_done = loop {
+                let done = shared
+                    .lock()
+                    .started
+                    .iter()
+                    .filter(|s| s.done.is_some())
+                    .count();
+                if done == 2 || Instant::now() > deadline {
+                    break done == 2;
+                }
+                std::thread::sleep(Duration::from_millis(1));
+            };
+            *ran.lock().unwrap() = Some(both_done);
+        });
         let frame = vec![0u8; 64 * 64 * 3];
         for i in 0..3 {
             pool.submit(InputData::U8(&frame), i).unwrap();
