@@ -3,8 +3,10 @@
 use std::collections::HashSet;
 
 use gst::glib;
+use gst::prelude::*;
 use gva_meta::{
-    Error, JsonMeta, NewRegion, OptionalField, Rect, Region, Tensor, TensorMeta, VideoFrame,
+    Error, JsonMeta, MessageId, NewRegion, OptionalField, Rect, Region, Tensor, TensorMeta,
+    VideoFrame,
 };
 
 mod common;
@@ -728,26 +730,40 @@ fn message_with_interior_nul_is_refused() {
     assert_eq!(frame.messages().count(), 0);
 }
 
+/// A frame's buffer with a region, a tensor and a message, all labelled "kept".
+fn kept_metas(buffer: &mut gst::BufferRef, info: &gst_video::VideoInfo) -> (i32, MessageId) {
+    let mut frame = VideoFrame::new(buffer, info.clone());
+    let region_id = add_labelled(&mut frame, "kept");
+    frame
+        .add_tensor()
+        .unwrap()
+        .set_str("layer_name", "kept")
+        .unwrap();
+    (region_id, frame.add_message("kept").unwrap())
+}
+
+fn assert_only_kept<B: std::borrow::Borrow<gst::BufferRef>>(frame: &VideoFrame<B>) {
+    assert_eq!(labels(frame), ["kept"]);
+    let layers: Vec<&str> = frame.tensors().map(|t| t.layer_name().unwrap()).collect();
+    assert_eq!(layers, ["kept"]);
+    assert_eq!(texts(frame), ["kept"]);
+}
+
 #[test]
 fn shared_buffer_is_refused_and_left_untouched() {
     let (info, mut buffer) = frame_buffer();
-    let (region_id, message_id) = {
-        let mut frame = VideoFrame::new(buffer.get_mut().unwrap(), info.clone());
-        let region_id = add_labelled(&mut frame, "kept");
-        frame
-            .add_tensor()
-            .unwrap()
-            .set_str("layer_name", "kept")
-            .unwrap();
-        (region_id, frame.add_message("kept").unwrap())
-    };
+    let (region_id, message_id) = kept_metas(buffer.get_mut().unwrap(), &info);
 
-    let other_owner = buffer.clone();
-    assert!(!buffer.is_writable());
-    // SAFETY: the buffer stays alive for the whole test; the point is to hand the frame a
-    // `&mut BufferRef` to a buffer that is NOT writable, as C code or a pad probe can.
-    let shared = unsafe { gst::BufferRef::from_mut_ptr(buffer.as_mut_ptr()) };
-    let mut frame = VideoFrame::new(shared, info);
+    // The frame gets its `&mut` while the buffer is writable. Then C code that holds the
+    // pointer (a C element, DL Streamer's own library) takes a reference, and the buffer is
+    // shared: every write must now be refused, and the buffer left as it is. (Safe Rust never
+    // gets here: gstreamer-rs gives no `&mut` to a shared buffer, see the pad probe test below.)
+    let writable = buffer.get_mut().unwrap();
+    let raw = writable.as_mut_ptr();
+    // SAFETY: `raw` is the live buffer; this reference is given back below, before the buffer
+    // is dropped.
+    unsafe { gst::ffi::gst_mini_object_ref(raw.cast()) };
+    let mut frame = VideoFrame::new(writable, info);
     assert!(!frame.is_writable());
 
     assert_eq!(
@@ -761,13 +777,73 @@ fn shared_buffer_is_refused_and_left_untouched() {
     assert_eq!(frame.remove_region(region_id), Err(Error::NotWritable));
     assert_eq!(frame.remove_message(message_id), Err(Error::NotWritable));
     assert_eq!(frame.region_mut(region_id).err(), Some(Error::NotWritable));
-
-    assert_eq!(labels(&frame), ["kept"]);
-    let layers: Vec<&str> = frame.tensors().map(|t| t.layer_name().unwrap()).collect();
-    assert_eq!(layers, ["kept"]);
-    assert_eq!(texts(&frame), ["kept"]);
+    assert_only_kept(&frame);
     assert_no_criticals();
-    drop(other_owner);
+
+    // The C side lets go: the buffer is writable again, and the next write sees it.
+    // SAFETY: gives back the reference taken above.
+    unsafe { gst::ffi::gst_mini_object_unref(raw.cast()) };
+    assert!(frame.is_writable());
+    frame.remove_message(message_id).unwrap();
+    assert_eq!(texts(&frame), Vec::<String>::new());
+}
+
+#[test]
+fn pad_probe_on_a_shared_buffer_writes_to_its_own_copy() {
+    // What a pad probe really has: the buffer in its `PadProbeInfo`. After a tee, the other
+    // branch holds that buffer too; gstreamer-rs then gives no `&mut` to it (`get_mut()` is
+    // None), so no writing frame can be built over it, and `make_mut()` gives the probe a copy
+    // (metas included) to write to. The other branch gets the buffer untouched.
+    let (info, mut buffer) = frame_buffer();
+    kept_metas(buffer.get_mut().unwrap(), &info);
+
+    let pipeline = gst::parse::launch(
+        "appsrc name=src format=time ! tee name=t \
+         t. ! queue name=tap ! appsink name=probed sync=false \
+         t. ! queue ! appsink name=other sync=false",
+    )
+    .unwrap()
+    .downcast::<gst::Pipeline>()
+    .unwrap();
+    let seen_in_probe = std::sync::Arc::new(std::sync::Mutex::new(None));
+    let seen = seen_in_probe.clone();
+    let probe_info = info.clone();
+    pipeline
+        .by_name("tap")
+        .unwrap()
+        .static_pad("src")
+        .unwrap()
+        .add_probe(gst::PadProbeType::BUFFER, move |_, probe| {
+            let Some(buffer) = probe.buffer_mut() else {
+                return gst::PadProbeReturn::Ok;
+            };
+            let refused = buffer.get_mut().is_none();
+            let read = labels(&VideoFrame::new(buffer.as_ref(), probe_info.clone()));
+            let mut frame = VideoFrame::new(buffer.make_mut(), probe_info.clone());
+            let added = frame.add_region(&NewRegion::pixels(1, 2, 3, 4).label("new"));
+            *seen_in_probe.lock().unwrap() = Some((refused, read, added.is_ok()));
+            gst::PadProbeReturn::Ok
+        });
+    let by_name = |name: &str| pipeline.by_name(name).unwrap();
+    let src = by_name("src").downcast::<gst_app::AppSrc>().unwrap();
+    src.set_caps(Some(&info.to_caps().unwrap()));
+    pipeline.set_state(gst::State::Playing).unwrap();
+    src.push_buffer(buffer).unwrap();
+    let pull = |name: &str| {
+        let sink = by_name(name).downcast::<gst_app::AppSink>().unwrap();
+        sink.pull_sample().unwrap().buffer_owned().unwrap()
+    };
+    let (probed, other) = (pull("probed"), pull("other"));
+    pipeline.set_state(gst::State::Null).unwrap();
+
+    let seen = seen.lock().unwrap().take();
+    assert_eq!(seen, Some((true, vec!["kept".to_owned()], true)));
+    assert_eq!(
+        labels(&VideoFrame::new(probed.as_ref(), info.clone())),
+        ["kept", "new"]
+    );
+    assert_only_kept(&VideoFrame::new(other.as_ref(), info));
+    assert_no_criticals();
 }
 
 #[test]
