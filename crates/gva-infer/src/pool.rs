@@ -476,12 +476,18 @@ impl<T: Send + 'static> Drop for Pool<T> {
     }
 }
 
+/// The integration tests' set-up check: the tests below skip (or, under `cargo xtask test`,
+/// fail) when OpenVINO or the generated models are missing.
+#[cfg(test)]
+#[path = "../tests/setup/mod.rs"]
+mod test_setup;
+
 #[cfg(test)]
 mod tests {
-    use std::path::PathBuf;
     use std::sync::OnceLock;
     use std::time::{Duration, Instant};
 
+    use super::test_setup as setup;
     use super::*;
     use crate::model::{FrameInput, parse_config};
 
@@ -511,8 +517,7 @@ mod tests {
         nireq: usize,
         watch: impl Fn(usize, &Shared<usize>) + Send + Sync + 'static,
     ) -> (Pool<usize>, Delivered) {
-        let path =
-            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../target/models/detector_ssd.xml");
+        let path = setup::models().join("detector_ssd.xml");
         let config = parse_config("INFERENCE_PRECISION_HINT=f32").unwrap();
         let input = FrameInput {
             width: 64,
@@ -539,6 +544,9 @@ mod tests {
 
     /// Runs 100 frames through a pool of `nireq` requests, watching it from both sides.
     fn run(nireq: usize) {
+        if !setup::have_openvino_and_models(crate::runtime::load) {
+            return;
+        }
         let seen = Arc::new(Mutex::new(Seen::default()));
         let seen_in_deliver = seen.clone();
         let (pool, delivered) = watched_pool(nireq, move |_, shared| {
@@ -569,6 +577,9 @@ mod tests {
 
     #[test]
     fn openvino_callbacks_start_queued_requests_while_the_completion_thread_is_busy() {
+        if !setup::have_openvino_and_models(crate::runtime::load) {
+            return;
+        }
         // nireq=1: while frame 0 is being delivered, frames 1 and 2 both run to the end. The
         // completion thread is held in that delivery, so it is OpenVINO's callback that
         // starts each queued request.

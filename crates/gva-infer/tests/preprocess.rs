@@ -2,13 +2,16 @@
 //! models (`cargo xtask models`): every frame format gives what the BGR path gives, and range,
 //! mean, std, colour space and aspect-ratio resize change what the model sees as expected.
 
-use std::path::PathBuf;
-
 use gva_infer::model::{CompiledModel, InputData, parse_config};
 use gva_infer::preprocess::{ColorSpace, Crop, FrameFormat, Preprocess, Resize};
 
-fn models() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../target/models")
+mod setup;
+use setup::models;
+
+/// Whether OpenVINO and the generated models are there (else the test is skipped or fails,
+/// see `setup`).
+fn ready() -> bool {
+    setup::have_openvino_and_models(gva_infer::runtime::load)
 }
 
 /// Exact f32 results on this CPU (it defaults to bf16 where it has AMX).
@@ -117,6 +120,9 @@ fn argmax(v: &[f32]) -> usize {
 
 #[test]
 fn every_frame_format_classifies_like_bgr() {
+    if !ready() {
+        return;
+    }
     // 48x40 frames (the model takes 32x32), each mostly one colour.
     let (w, h) = (48, 40);
     for (colour, label) in [([200, 40, 30], 0), ([30, 180, 60], 1), ([20, 50, 210], 2)] {
@@ -151,6 +157,9 @@ fn every_frame_format_classifies_like_bgr() {
 
 #[test]
 fn every_frame_format_detects_like_bgr() {
+    if !ready() {
+        return;
+    }
     // 128x96 frames (the model takes 64x64): a red block on cell (row 3, col 5), i.e. pixels
     // x 80..96, y 36..48.
     let (w, h) = (128, 96);
@@ -177,6 +186,9 @@ fn every_frame_format_detects_like_bgr() {
 
 #[test]
 fn range_mean_and_std_change_the_values_the_model_sees() {
+    if !ready() {
+        return;
+    }
     // multi_output takes 32x16 and returns the per-channel mean (in the model's channel order)
     // and the largest value; a uniform 40x20 frame, B 10, G 20, R 30.
     let (w, h) = (40, 20);
@@ -248,6 +260,9 @@ fn range_mean_and_std_change_the_values_the_model_sees() {
 
 #[test]
 fn aspect_ratio_resize_pads_right_and_bottom_with_zeros() {
+    if !ready() {
+        return;
+    }
     // multi_output takes 32x16 (2:1); a uniform 16x16 frame is padded to 32x16 with zeros on its
     // right half, so every mean halves and the largest value stays.
     let bgr = bgr_frame(16, 16, [10, 20, 30], [10, 20, 30], 0..0, 0..0);
@@ -263,6 +278,9 @@ fn aspect_ratio_resize_pads_right_and_bottom_with_zeros() {
 
 #[test]
 fn aspect_ratio_resize_maps_a_block_to_the_expected_box() {
+    if !ready() {
+        return;
+    }
     // A 128x64 frame for the 64x64 detector: padded to 128x128 (bottom half zeros), then halved.
     // A red block at frame pixels x 80..96, y 16..32 lands on model pixels x 40..48, y 8..16:
     // cell (row 1, col 5), normalized box [5/8, 1/8, 6/8, 2/8] of the model input.
@@ -304,6 +322,9 @@ fn aspect_ratio_resize_maps_a_block_to_the_expected_box() {
 
 #[test]
 fn impossible_pre_processing_is_an_error_not_a_panic() {
+    if !ready() {
+        return;
+    }
     let load = |pre: Preprocess| {
         CompiledModel::load_with(models().join("classifier.xml"), "CPU", &[], pre)
             .err()
@@ -343,6 +364,9 @@ fn impossible_pre_processing_is_an_error_not_a_panic() {
 
 #[test]
 fn crops_keep_the_part_of_the_frame_asked_for() {
+    if !ready() {
+        return;
+    }
     // multi_output takes 32x16 (2:1). A 32x32 frame: rows 0..8 value 10, rows 8..24 value 20,
     // rows 24..32 value 40 (all channels); the crop keeps 16 rows.
     let mut bgr = bgr_frame(32, 32, [20; 3], [10; 3], 0..32, 0..8);
@@ -413,6 +437,9 @@ fn planes_of(frame: &[u8], w: usize, h: usize) -> Vec<u8> {
 
 #[test]
 fn colour_planes_give_what_packed_pixels_give() {
+    if !ready() {
+        return;
+    }
     // Each case: the model, the pre-processing, the BGR frame. Frames of the model's size and
     // others (resized, padded, cropped), colour conversion to RGB, range, mean and std.
     let block = |w, h| bgr_frame(w, h, [200, 40, 30], [20, 50, 210], 3..11, 5..9);
@@ -492,6 +519,9 @@ fn colour_planes_give_what_packed_pixels_give() {
 
 #[test]
 fn colour_planes_are_refused_where_they_cannot_work() {
+    if !ready() {
+        return;
+    }
     let load = |pre: Preprocess| {
         CompiledModel::load_with(models().join("classifier.xml"), "CPU", &[], pre)
             .err()
