@@ -102,9 +102,14 @@ def decode(
     points = rows[:, 4:16].reshape(-1, len(KEYPOINTS), 2) + anchors[:, None, :]
 
     faces = []
-    order = np.argsort(-scores)
+    # Stable: candidates with equal scores stay in anchor order (the default sort orders them
+    # differently with AVX-512, AVX2 or neither, and so would the boxes' last bits).
+    order = np.argsort(-scores, kind="stable")
     while order.size:
         overlap = iou(boxes[order[0]], boxes[order]) > iou_threshold
+        # The best candidate is in its own group even when its box overlaps nothing (zero or
+        # negative size, or iou_threshold >= 1): otherwise the loop would never end.
+        overlap[0] = True
         group = order[overlap]
         weights = scores[group][:, None]
         box = (boxes[group] * weights).sum(axis=0) / weights.sum()
