@@ -260,8 +260,13 @@ fn newest_change(path: &Path) -> u128 {
         .fold(own, u128::max)
 }
 
-/// The GStreamer plugins the workspace builds (cdylib file names).
-pub const PLUGINS: &[&str] = &["libgstgva.so", "libgstgvapython.so"];
+/// The GStreamer plugins the workspace builds (cdylib file names); the last one is the Rust
+/// port of the face samples (`samples/rust`).
+pub const PLUGINS: &[&str] = &[
+    "libgstgva.so",
+    "libgstgvapython.so",
+    "libgstgvarustsample.so",
+];
 
 /// Copies the plugin libraries (and only them) into a freshly emptied plugin folder, so
 /// GStreamer's scanner never sees the other shared libraries of target/release, nor stale ones.
