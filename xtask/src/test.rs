@@ -3,7 +3,7 @@
 use std::fs;
 
 use crate::env;
-use crate::project::{Project, Result, exec, step};
+use crate::project::{Project, Result, exec, output, step};
 use crate::setup;
 
 /// Runs cargo's tests (unit, integration, doc), pytest, the stub check and ruff. Extra
@@ -32,7 +32,26 @@ pub fn run_tests(p: &Project, cargo_args: &[String]) -> Result<()> {
         cmd.args(["test", "--release", "--workspace"])
             .args(cargo_args);
         env::apply(&mut cmd, &vars);
+        require_setup(p, &mut cmd)?;
         exec(&mut cmd)
+    })?;
+
+    // What a Rust user runs first: `cargo test` in debug of the crates an application depends
+    // on (gstreamer-rs checks more in debug builds), and their API docs without a warning.
+    step("cargo tests in debug (gva-meta, gva-infer)", || {
+        let mut cmd = p.cargo();
+        cmd.args(["test", "-p", "gva-meta", "-p", "gva-infer"]);
+        env::apply(&mut cmd, &vars);
+        require_setup(p, &mut cmd)?;
+        exec(&mut cmd)
+    })?;
+
+    step("API docs (cargo doc, warnings are errors)", || {
+        exec(
+            p.cargo()
+                .args(["doc", "--no-deps", "-p", "gva-meta", "-p", "gva-infer"])
+                .env("RUSTDOCFLAGS", "-D warnings"),
+        )
     })?;
 
     step("python tests (pytest)", || {
@@ -66,5 +85,18 @@ pub fn run(p: &Project, args: &[String]) -> Result<()> {
     setup::run_all(p)?;
     run_tests(p, args)?;
     println!("\nall tests passed");
+    Ok(())
+}
+
+/// Makes tests that need the set-up fail rather than skip (`GVA_REQUIRE_SETUP=1`), and points
+/// them at the `.venv`'s OpenVINO whatever gva-infer's build found (a build made before
+/// `.venv` existed recorded none).
+fn require_setup(p: &Project, cmd: &mut std::process::Command) -> Result<()> {
+    let libs = output(p.command(p.python()).args([
+        "-c",
+        "import openvino, os; print(os.path.join(os.path.dirname(openvino.__file__), 'libs'))",
+    ]))?;
+    cmd.env("GVA_REQUIRE_SETUP", "1")
+        .env("GVA_OPENVINO_LIBS", libs);
     Ok(())
 }

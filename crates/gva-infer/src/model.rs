@@ -631,7 +631,8 @@ impl Request {
         self.input.fill(input)
     }
 
-    /// The request's input tensor, to fill in place before [`Request::start`].
+    /// The request's input tensor, to fill in place before the request is started (by
+    /// [`crate::pool`]).
     pub fn input_mut(&mut self) -> &mut InputTensor {
         &mut self.input
     }
