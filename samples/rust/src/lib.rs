@@ -15,6 +15,8 @@ pub mod rsfacedecoder;
 pub mod rsfacelogger;
 
 fn plugin_init(plugin: &gst::Plugin) -> Result<(), gst::glib::BoolError> {
+    // The GVA metas registered now, not on a streaming thread at the first frame.
+    gva_meta::register().map_err(|e| gst::glib::bool_error!("GVA metadata: {}", e))?;
     rsfacedecoder::register(plugin)?;
     rsfacelogger::register(plugin)
 }
