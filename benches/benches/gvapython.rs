@@ -45,16 +45,8 @@ def process_frame(frame):
 ";
 
 fn init() -> PathBuf {
-    let venv_python = Path::new(env!("CARGO_MANIFEST_DIR")).join("../.venv/bin/python");
     // SAFETY: at start-up, before any other thread exists.
-    unsafe {
-        if std::env::var_os("GVA_PYTHON_EXE").is_none()
-            && std::env::var_os("VIRTUAL_ENV").is_none()
-            && venv_python.exists()
-        {
-            std::env::set_var("GVA_PYTHON_EXE", &venv_python);
-        }
-    }
+    unsafe { gva_benches::python_from_venv() };
     gst::init().unwrap();
     gstgvapython::plugin_register_static().unwrap();
     gva_meta::register().unwrap();

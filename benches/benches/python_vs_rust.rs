@@ -28,16 +28,8 @@ fn root() -> PathBuf {
 }
 
 fn init() {
-    let venv_python = root().join(".venv/bin/python");
     // SAFETY: at start-up, before any other thread exists.
-    unsafe {
-        if std::env::var_os("GVA_PYTHON_EXE").is_none()
-            && std::env::var_os("VIRTUAL_ENV").is_none()
-            && venv_python.exists()
-        {
-            std::env::set_var("GVA_PYTHON_EXE", &venv_python);
-        }
-    }
+    unsafe { gva_benches::python_from_venv() };
     gst::init().unwrap();
     gstgva::plugin_register_static().unwrap();
     gstgvapython::plugin_register_static().unwrap();

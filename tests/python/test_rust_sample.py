@@ -32,6 +32,7 @@ from faces import (
     require_assets,
 )
 from gstgva import VideoFrame
+from synthetic_anchors import decoder
 
 pytestmark = pytest.mark.timeout(120, method="thread")
 Gst.init(None)
@@ -185,14 +186,7 @@ def test_rust_port_matches_python_on_the_demo_video(tmp_path: Path) -> None:
         "extra_params_json",
     ]
     landmarks = json.loads(dict(first[1])["extra_params_json"])
-    assert list(landmarks) == [
-        "right_eye",
-        "left_eye",
-        "nose_tip",
-        "mouth_center",
-        "right_ear",
-        "left_ear",
-    ]
+    assert tuple(landmarks) == decoder.KEYPOINTS
     assert results["rust"][1].startswith(b"frame=0 faces=1 face=61,47,56,46@0.88\n")
 
 

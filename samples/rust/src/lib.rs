@@ -10,6 +10,7 @@
 //! (`tests/python/test_rust_sample.py`).
 
 mod numpy;
+mod pads;
 mod python;
 pub mod rsfacedecoder;
 pub mod rsfacelogger;

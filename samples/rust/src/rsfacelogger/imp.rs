@@ -139,20 +139,8 @@ impl ElementImpl for RsFaceLogger {
     }
 
     fn pad_templates() -> &'static [gst::PadTemplate] {
-        static TEMPLATES: LazyLock<Vec<gst::PadTemplate>> = LazyLock::new(|| {
-            let caps = gst_video::VideoCapsBuilder::new().build();
-            [gst::PadDirection::Src, gst::PadDirection::Sink]
-                .into_iter()
-                .filter_map(|direction| {
-                    let name = if direction == gst::PadDirection::Src {
-                        "src"
-                    } else {
-                        "sink"
-                    };
-                    gst::PadTemplate::new(name, direction, gst::PadPresence::Always, &caps).ok()
-                })
-                .collect()
-        });
+        static TEMPLATES: LazyLock<Vec<gst::PadTemplate>> =
+            LazyLock::new(crate::pads::video_filter_templates);
         TEMPLATES.as_ref()
     }
 }
