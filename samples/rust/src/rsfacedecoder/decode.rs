@@ -27,8 +27,9 @@ pub const KEYPOINTS: [&str; 6] = [
 /// Consecutive layers with the same stride share one grid, so their anchors interleave per
 /// cell: 2 anchors per cell on the 16x16 grid, 6 on the 8x8 one (512 + 384 = 896).
 pub fn ssd_anchors(input_size: usize, strides: &[usize]) -> Vec<[f32; 2]> {
-    let mut centres = Vec::new(); //                          centres = []
-    let mut layer = 0; //                                     layer = 0
+    // centres = []; layer = 0
+    let mut centres = Vec::new();
+    let mut layer = 0;
     while layer < strides.len() {
         let stride = strides[layer];
         let mut same = 0;
@@ -36,7 +37,8 @@ pub fn ssd_anchors(input_size: usize, strides: &[usize]) -> Vec<[f32; 2]> {
             same += 1;
             layer += 1;
         }
-        let cells = input_size.div_ceil(stride); //          cells = -(-input_size // stride)
+        // cells = -(-input_size // stride)
+        let cells = input_size.div_ceil(stride);
         // grid = (np.arange(cells, dtype=np.float32) + 0.5) / cells
         let grid: Vec<f32> = (0..cells)
             .map(|i| (i as f32 + 0.5) / cells as f32)
@@ -57,7 +59,8 @@ pub static ANCHORS: LazyLock<Vec<[f32; 2]>> = LazyLock::new(|| ssd_anchors(INPUT
 
 /// IoU of one `[x0, y0, x1, y1]` box with another (`iou(box, boxes)` for one row of `boxes`).
 pub fn iou(b: &[f32; 4], other: &[f32; 4]) -> f32 {
-    let x0 = numpy::maximum(b[0], other[0]); //              x0 = np.maximum(box[0], boxes[:, 0])
+    // x0 = np.maximum(box[0], boxes[:, 0]), and so on
+    let x0 = numpy::maximum(b[0], other[0]);
     let y0 = numpy::maximum(b[1], other[1]);
     let x1 = numpy::minimum(b[2], other[2]);
     let y1 = numpy::minimum(b[3], other[3]);
@@ -155,7 +158,8 @@ pub fn decode(
         .map(|(row, a)| std::array::from_fn(|k| [row[4 + 2 * k] + a[0], row[5 + 2 * k] + a[1]]))
         .collect();
 
-    let mut faces = Vec::new(); //                            faces = []
+    // faces = []
+    let mut faces = Vec::new();
     // order = np.argsort(-scores, kind="stable"): equal scores stay in anchor order
     let mut order: Vec<usize> = (0..scores.len()).collect();
     order.sort_by(|&a, &b| scores[b].partial_cmp(&scores[a]).unwrap_or(Ordering::Equal));
@@ -177,7 +181,8 @@ pub fn decode(
             .map(|(i, _)| *i)
             .collect();
         let weights: Vec<f32> = group.iter().map(|&i| scores[i]).collect();
-        let total = numpy::pairwise_sum(&weights); //       weights.sum()
+        // weights.sum()
+        let total = numpy::pairwise_sum(&weights);
         // box = (boxes[group] * weights).sum(axis=0) / weights.sum()
         let rect: [f32; 4] = std::array::from_fn(|j| {
             let sum = group
