@@ -226,10 +226,9 @@ impl Tensor {
         opt(self.get()?.dims())
     }
 
-    /// The precision (UNSPECIFIED when absent; ValueError for an unknown value, like DL
-    /// Streamer's `Tensor.PRECISION(value)`).
+    /// The precision; an absent or unknown value reads as UNSPECIFIED, like DL Streamer.
     fn precision(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
-        let p = self.get()?.precision().py()?;
+        let p = self.get()?.precision().unwrap_or(Precision::Unspecified);
         precision_class(py)?.call1(py, (p as i32,))
     }
 
@@ -240,7 +239,11 @@ impl Tensor {
     }
 
     fn precision_as_string(&self) -> PyResult<&'static str> {
-        Ok(self.get()?.precision().py()?.as_str())
+        Ok(self
+            .get()?
+            .precision()
+            .unwrap_or(Precision::Unspecified)
+            .as_str())
     }
 
     fn layout_as_string(&self) -> PyResult<&'static str> {
