@@ -304,7 +304,8 @@ def machine_main(max_examples, steps):
                 ),
                 (
                     (buf.buffer if buf else None,),
-                    {"video_info": buf.caps if buf else 1},
+                    # neither VideoInfo nor Caps (Caps there are DL Streamer's documented form)
+                    {"video_info": buf.caps.to_string() if buf else 1},
                 ),
                 ((object(),), {}),
             ]:
