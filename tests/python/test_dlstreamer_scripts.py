@@ -457,7 +457,7 @@ def test_default_data_is_writable_only_on_a_writable_buffer() -> None:
     READ stays read-only (SPEC §7.1)."""
     caps = Gst.Caps.from_string("video/x-raw,format=BGRx,width=16,height=8")
     buffer = Gst.Buffer.new_wrapped(bytes(range(256)) * 2)
-    frame = VideoFrame(buffer, caps)
+    frame = VideoFrame(buffer, caps=caps)
     with frame.data() as mat:
         assert mat.flags.writeable
         mat[0, 0] = (1, 2, 3, 4)
@@ -491,23 +491,43 @@ YUV_CASES = [
 
 
 def yuv_source(fmt: str, width: int, height: int, how: str, frames: int) -> str:
+    """Frames in GStreamer's own layout for ``fmt`` (planes, strides, padding), made by
+    ``videotestsrc`` or by ``videoconvert``; the probe :func:`fill_with_noise` on ``noise`` then
+    gives every byte of them, padding included, a value of its own."""
     if how == "videotestsrc":
-        return (
-            f"videotestsrc num-buffers={frames} pattern=snow "
+        source = (
+            f"videotestsrc num-buffers={frames} "
             f"! video/x-raw,format={fmt},width={width},height={height}"
         )
-    return (
-        f"videotestsrc num-buffers={frames} pattern=snow "
-        f"! video/x-raw,format=BGRx,width={width},height={height} "
-        f"! videoconvert ! video/x-raw,format={fmt}"
-    )
+    else:
+        source = (
+            f"videotestsrc num-buffers={frames} "
+            f"! video/x-raw,format=BGRx,width={width},height={height} "
+            f"! videoconvert ! video/x-raw,format={fmt}"
+        )
+    return source + " ! identity name=noise"
+
+
+def fill_with_noise(pad, info):
+    """Random bytes over the whole buffer (videotestsrc's patterns have flat chroma planes, in
+    which a mixed-up U and V, or chroma rows, would not show)."""
+    with util.GST_PAD_PROBE_INFO_BUFFER(info) as buffer:
+        size = buffer.get_size()
+        noise = numpy.random.default_rng(buffer.offset).integers(
+            0, 256, size, numpy.uint8
+        )
+        buffer.fill(0, noise.tobytes())
+    return Gst.PadProbeReturn.OK
 
 
 @pytest.mark.parametrize(("fmt", "width", "height", "how", "copied"), YUV_CASES)
 def test_yuv_read_is_the_packed_layout(fmt, width, height, how, copied) -> None:
+    errors = []
     ((sample, raw),) = play(
-        yuv_source(fmt, width, height, how, 1) + " ! appsink name=sink"
+        yuv_source(fmt, width, height, how, 1) + " ! appsink name=sink",
+        [("noise", recorded(fill_with_noise, errors))],
     )
+    assert errors == []
     buffer, caps = sample.get_buffer(), sample.get_caps()
     positions = packed_yuv_positions(fmt, width, height, *plane_layout(buffer, caps))
     expected = numpy.where(
@@ -553,7 +573,10 @@ def test_yuv_writes_land_in_the_planes(fmt, width, height, how, copied, flag) ->
     samples = play(
         yuv_source(fmt, width, height, how, 2)
         + " ! identity name=app ! appsink name=sink",
-        [("app", recorded(write, errors))],
+        [
+            ("noise", recorded(fill_with_noise, errors)),
+            ("app", recorded(write, errors)),
+        ],
     )
     assert errors == []
     assert len(samples) == len(inputs) == 2
@@ -624,12 +647,16 @@ def test_dlstreamer_module_paths_in_a_fresh_interpreter(tmp_path: Path) -> None:
 
 def test_precision_of_an_unknown_value_is_unspecified_like_dlstreamer() -> None:
     caps = Gst.Caps.from_string("video/x-raw,format=BGRx,width=8,height=8")
-    frame = VideoFrame(Gst.Buffer.new_allocate(None, 256, None), caps)
+    frame = VideoFrame(Gst.Buffer.new_allocate(None, 256, None), caps=caps)
     tensor = frame.add_tensor()
+    tensor["data_buffer"] = bytes([1, 2, 3])
     for value in (7, 999, -1, "FP32"):
         tensor["precision"] = value
         assert tensor.precision() is Tensor.PRECISION.UNSPECIFIED, value
         assert tensor.precision_as_string() == "UNSPECIFIED", value
+        # data() reads the blob the way it reads an UNSPECIFIED one: raw bytes
+        data = tensor.data()
+        assert data.dtype == numpy.uint8 and data.tolist() == [1, 2, 3]
     # known values still read as themselves
     tensor["precision"] = int(Tensor.PRECISION.FP16)
     assert tensor.precision() is Tensor.PRECISION.FP16
