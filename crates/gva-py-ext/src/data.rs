@@ -101,15 +101,18 @@ unsafe impl Send for PackedCopy {}
 unsafe impl Sync for PackedCopy {}
 
 impl PackedCopy {
-    /// Copies `runs` of `map` into a new zeroed block of `len` bytes.
-    fn new(map: &Map, len: usize, runs: Vec<Run>) -> Self {
+    /// Copies `runs` of the mapped bytes at `mapped` into a new zeroed block of `len` bytes.
+    ///
+    /// # Safety
+    /// Every run must lie inside the mapping (checked against its size by the caller) and inside
+    /// `len` (by construction in `layout::place`); the mapping must stay mapped during the call.
+    unsafe fn new(mapped: usize, len: usize, runs: Vec<Run>) -> Self {
         let bytes = Box::into_raw(vec![0u8; len].into_boxed_slice()) as *mut u8;
         for run in &runs {
-            // SAFETY: every run lies inside the mapping (checked against its size by the caller)
-            // and inside the copy (by construction in `layout::place`).
+            // SAFETY: the caller's contract.
             unsafe {
                 std::ptr::copy_nonoverlapping(
-                    map.0.data.add(run.mapped),
+                    (mapped as *const u8).add(run.mapped),
                     bytes.add(run.packed),
                     run.len,
                 );
@@ -118,14 +121,17 @@ impl PackedCopy {
         Self { bytes, len, runs }
     }
 
-    /// Writes the copy back into the planes of `map` (a WRITE map).
-    fn write_back(&self, map: &Map) {
+    /// Writes the copy back into the planes of the WRITE-mapped bytes at `mapped`.
+    ///
+    /// # Safety
+    /// As for [`PackedCopy::new`], with the same mapping, still mapped, for WRITE.
+    unsafe fn write_back(&self, mapped: usize) {
         for run in &self.runs {
-            // SAFETY: as in `new`; the map is writable, the copy is ours.
+            // SAFETY: the caller's contract; the copy is ours.
             unsafe {
                 std::ptr::copy_nonoverlapping(
                     self.bytes.add(run.packed),
-                    map.0.data.add(run.mapped),
+                    (mapped as *mut u8).add(run.mapped),
                     run.len,
                 );
             }
@@ -165,6 +171,7 @@ fn map_flags(flag: Option<&Bound<'_, PyAny>>) -> PyResult<Option<u32>> {
 
 /// Maps the frame's buffer for `data()`.
 pub(crate) fn map(
+    py: Python<'_>,
     state: &FrameState,
     info: Option<&gst_video::VideoInfo>,
     flag: Option<&Bound<'_, PyAny>>,
@@ -260,7 +267,11 @@ pub(crate) fn map(
         Placement::Copy {
             shape, len, runs, ..
         } => {
-            let copy = PackedCopy::new(&map, len, runs);
+            let mapped = map.0.data as usize;
+            // Without the GIL: a frame's worth of bytes (about 0.5 ms for 1080p), and nothing
+            // else can see the copy yet.
+            // SAFETY: the runs end within `placement.end()`, checked against the mapped size.
+            let copy = py.detach(|| unsafe { PackedCopy::new(mapped, len, runs) });
             let row = shape.1 as isize;
             (copy.bytes as usize, len, shape, (row, 1, 1), 0, Some(copy))
         }
@@ -503,24 +514,31 @@ impl FrameMapping {
             _ => Ok(false),
         };
         let this = slf.get();
-        let mut held = this
-            .held
-            .lock()
-            .map_err(|_| PyRuntimeError::new_err("poisoned"))?;
-        held.released = true;
-        if let Some(copy) = &this.copy {
-            if let Some(map) = held.map.take() {
-                if this.writable {
-                    copy.write_back(&map);
+        let copied_map = {
+            let mut held = this
+                .held
+                .lock()
+                .map_err(|_| PyRuntimeError::new_err("poisoned"))?;
+            held.released = true;
+            if this.copy.is_some() {
+                held.map.take()
+            } else {
+                if this.sysmem
+                    && let Some(map) = held.map.take()
+                {
+                    // SAFETY: a reference on the mapped memory, so its bytes outlive the map.
+                    held.memory = Some(unsafe { gst::ffi::gst_memory_ref(map.0.memory) });
                 }
-                drop(map);
+                None
             }
-        } else if this.sysmem
-            && let Some(map) = held.map.take()
+        };
+        if let (Some(copy), Some(map)) = (&this.copy, copied_map)
+            && this.writable
         {
-            // SAFETY: a reference on the mapped memory, so its bytes outlive the map.
-            held.memory = Some(unsafe { gst::ffi::gst_memory_ref(map.0.memory) });
-            drop(map);
+            let mapped = map.0.data as usize;
+            // Without the GIL (and without our lock, which a Python thread may wait on).
+            // SAFETY: `map` is this mapping's WRITE map, alive until after the call.
+            slf.py().detach(|| unsafe { copy.write_back(mapped) });
         }
         expired_array
     }

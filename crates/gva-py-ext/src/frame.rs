@@ -449,8 +449,12 @@ impl VideoFrame {
 
     /// Maps the frame's pixels for `data()` (`gstgva._data` builds the array).
     #[pyo3(name = "_map", signature = (flag = None))]
-    fn map_pixels(&self, flag: Option<&Bound<'_, PyAny>>) -> PyResult<crate::data::FrameMapping> {
-        crate::data::map(&self.state, self.info.as_ref(), flag)
+    fn map_pixels(
+        &self,
+        py: Python<'_>,
+        flag: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<crate::data::FrameMapping> {
+        crate::data::map(py, &self.state, self.info.as_ref(), flag)
     }
 
     fn __repr__(&self) -> PyResult<String> {
