@@ -452,6 +452,49 @@ def test_draw_face_attributes_with_opencv_on_frame_data(
         numpy.testing.assert_array_equal(as_array(raw)[rest], as_array(before)[rest])
 
 
+DRAW_MODULE = """
+import cv2
+from gstgva import VideoFrame
+
+
+def process_frame(frame: VideoFrame) -> bool:
+    with frame.data() as mat:
+        cv2.rectangle(mat, (10, 20), (90, 70), (0, 255, 0), 2)
+        cv2.putText(mat, "gva", (10, 110), cv2.FONT_HERSHEY_SIMPLEX, 1, (0, 0, 255), 2)
+    return True
+"""
+
+
+def test_gvapython_module_draws_with_opencv_on_frame_data(tmp_path) -> None:
+    """The same form in a gvapython module (the frame it gets is writable)."""
+    module = tmp_path / "draw.py"
+    module.write_text(DRAW_MODULE)
+    inputs = []
+
+    def capture(pad, info):
+        buffer = info.get_buffer()
+        inputs.append(buffer.extract_dup(0, buffer.get_size()))
+        return Gst.PadProbeReturn.OK
+
+    samples = play(
+        "videotestsrc num-buffers=3 pattern=smpte ! video/x-raw,format=BGR,width=160,height=120 "
+        "! identity name=source ! gvapython name=draw ! appsink name=sink",
+        [("source", capture)],
+        {"draw": {"module": str(module)}},
+    )
+    assert len(samples) == len(inputs) == 3
+    for (sample, raw), before in zip(samples, inputs, strict=True):
+        offsets, strides = plane_layout(sample.get_buffer(), sample.get_caps())
+        positions = pixel_positions(160, 120, 3, offsets, strides)
+        expected = as_array(before)[positions].copy()
+        cv2.rectangle(expected, (10, 20), (90, 70), (0, 255, 0), 2)
+        cv2.putText(
+            expected, "gva", (10, 110), cv2.FONT_HERSHEY_SIMPLEX, 1, (0, 0, 255), 2
+        )
+        assert (expected != as_array(before)[positions]).any()
+        numpy.testing.assert_array_equal(as_array(raw)[positions], expected)
+
+
 def test_default_data_is_writable_only_on_a_writable_buffer() -> None:
     """No flag: writable when the buffer is, read-only (not an error) when it is not; an explicit
     READ stays read-only (SPEC §7.1)."""
