@@ -53,12 +53,11 @@ fn element_specific_defaults() {
     );
 }
 
-/// Runs `frames` (64x64 BGR) through `e` in a harness; the regions of each frame that comes out
-/// as `(label, x, y, w, h, confidence)`.
-fn detect_with(
-    e: &gst::Element,
-    frames: &[Vec<u8>],
-) -> Vec<Vec<(String, u32, u32, u32, u32, f64)>> {
+/// A region as `(label, x, y, w, h, confidence)`.
+type Found = (String, u32, u32, u32, u32, f64);
+
+/// Runs `frames` (64x64 BGR) through `e` in a harness; the regions of each frame that comes out.
+fn detect_with(e: &gst::Element, frames: &[Vec<u8>]) -> Vec<Vec<Found>> {
     let mut h = gst_check::Harness::with_element(e, Some("sink"), Some("src"));
     h.set_src_caps_str("video/x-raw,format=BGR,width=64,height=64,framerate=30/1");
     for (i, data) in frames.iter().enumerate() {
