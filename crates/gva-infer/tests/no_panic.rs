@@ -64,18 +64,21 @@ struct DetectionRules<'a> {
     labels: &'a [String],
 }
 
+/// What a converter accepted; a refusal only needs a message.
+fn accepted<T>(what: &str, result: Result<T, ConverterError>) -> Option<T> {
+    result
+        .inspect_err(|e| assert!(!e.to_string().is_empty(), "{what}: an empty error message"))
+        .ok()
+}
+
 /// Checks the invariants of a detection converter's result; errors only need a message.
 fn check_detections(
     what: &str,
     result: Result<Vec<Vec<Detection>>, ConverterError>,
     rules: &DetectionRules<'_>,
 ) -> usize {
-    let frames = match result {
-        Ok(frames) => frames,
-        Err(e) => {
-            assert!(!e.to_string().is_empty(), "{what}: an empty error message");
-            return 0;
-        }
+    let Some(frames) = accepted(what, result) else {
+        return 0;
     };
     assert_eq!(frames.len(), rules.batch, "{what}: one list per frame");
     for d in frames.iter().flatten() {
@@ -115,12 +118,8 @@ fn check_classification(
     method: Option<LabelMethod>,
     labels: &[String],
 ) -> usize {
-    let results = match result {
-        Ok(results) => results,
-        Err(e) => {
-            assert!(!e.to_string().is_empty(), "{what}: an empty error message");
-            return 0;
-        }
+    let Some(results) = accepted(what, result) else {
+        return 0;
     };
     assert_eq!(results.len(), batch, "{what}: one result per frame");
     for r in &results {
@@ -266,16 +265,14 @@ fn converters_survive_random_blobs() {
             &labels,
         );
         for (what, b, size) in [("f32", &blob, 4), ("i64", &int_blob, 8)] {
-            match RawDataCopy.convert(b, batch) {
-                Ok(tensors) => {
-                    assert_eq!(tensors.len(), batch, "raw_data_copy {dims:?} {what}");
-                    for t in &tensors {
-                        assert_eq!(t.dims, dims, "raw_data_copy {what}");
-                        assert_eq!(t.data.len(), len / batch * size, "raw_data_copy {what}");
-                    }
-                    raw += tensors.len();
+            let what = format!("raw_data_copy {dims:?} {what} batch {batch}");
+            if let Some(tensors) = accepted(&what, RawDataCopy.convert(b, batch)) {
+                assert_eq!(tensors.len(), batch, "{what}");
+                for t in &tensors {
+                    assert_eq!(t.dims, dims, "{what}");
+                    assert_eq!(t.data.len(), len / batch * size, "{what}");
                 }
-                Err(e) => assert!(!e.to_string().is_empty()),
+                raw += tensors.len();
             }
         }
     }
