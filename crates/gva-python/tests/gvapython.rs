@@ -674,10 +674,11 @@ fn audio_caps_fail_negotiation_with_a_clear_message() {
 #[test]
 fn image_caps_are_accepted() {
     init();
-    if gst::ElementFactory::find("jpegenc").is_none() {
-        eprintln!("jpegenc is not installed: skipped");
-        return;
-    }
+    assert!(
+        gst::ElementFactory::find("jpegenc").is_some(),
+        "jpegenc is missing: it comes with gstreamer1.0-plugins-good, which `cargo xtask setup` \
+         installs"
+    );
     let module = script(
         "image",
         "def process_frame(frame):\n    \
