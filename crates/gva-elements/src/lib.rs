@@ -9,6 +9,7 @@
 //! - [`gvametapublish`]: those JSON records to a file, stdout or an MQTT broker.
 //! - [`gvawatermark`]: boxes, labels and confidences drawn into the frames.
 //! - [`gvafpscounter`]: DL Streamer's `FpsCounter(...)` lines.
+//! - [`gvatrack`]: object ids across frames (`object_id`), three DL Streamer tracking types.
 //!
 //! The inference elements share [`base_inference`]: DL Streamer's common properties, the
 //! model read at start and compiled for the negotiated frames (pre-processing inside the
@@ -26,6 +27,7 @@ pub mod gvafpscounter;
 pub mod gvainference;
 pub mod gvametaconvert;
 pub mod gvametapublish;
+pub mod gvatrack;
 pub mod gvawatermark;
 mod pads;
 
@@ -57,7 +59,8 @@ fn plugin_init(plugin: &gst::Plugin) -> Result<(), gst::glib::BoolError> {
     gvametaconvert::register(plugin)?;
     gvametapublish::register(plugin)?;
     gvawatermark::register(plugin)?;
-    gvafpscounter::register(plugin)
+    gvafpscounter::register(plugin)?;
+    gvatrack::register(plugin)
 }
 
 gst::plugin_define!(
