@@ -10,6 +10,7 @@
 //! - [`gvawatermark`]: boxes, labels and confidences drawn into the frames.
 //! - [`gvafpscounter`]: DL Streamer's `FpsCounter(...)` lines.
 //! - [`gvatrack`]: object ids across frames (`object_id`), three DL Streamer tracking types.
+//! - [`gvaattachroi`]: regions from a property or a JSON file (fixed areas, replayed metadata).
 //!
 //! The inference elements share [`base_inference`]: DL Streamer's common properties, the
 //! model read at start and compiled for the negotiated frames (pre-processing inside the
@@ -21,6 +22,7 @@
 use gst::prelude::*;
 
 pub mod base_inference;
+pub mod gvaattachroi;
 pub mod gvaclassify;
 pub mod gvadetect;
 pub mod gvafpscounter;
@@ -60,7 +62,8 @@ fn plugin_init(plugin: &gst::Plugin) -> Result<(), gst::glib::BoolError> {
     gvametapublish::register(plugin)?;
     gvawatermark::register(plugin)?;
     gvafpscounter::register(plugin)?;
-    gvatrack::register(plugin)
+    gvatrack::register(plugin)?;
+    gvaattachroi::register(plugin)
 }
 
 gst::plugin_define!(

@@ -163,3 +163,73 @@ pub fn packed_as(bgr: &[u8], format: &str) -> Vec<u8> {
         })
         .collect()
 }
+
+/// What a pipeline run by [`run_collecting`] produced.
+#[derive(Debug, Default)]
+pub struct Outcome {
+    /// The buffers that reached the appsink.
+    pub buffers: Vec<gst::Buffer>,
+    /// The texts of the warning messages posted.
+    pub warnings: Vec<String>,
+    /// The text of the first error message, if any.
+    pub error: Option<String>,
+}
+
+/// Runs `appsrc ! <element> ! appsink` on `buffers` of `width` x `height` whose caps say
+/// `format`, timestamped 33 ms apart, and keeps the warnings as well as the first error.
+pub fn run_collecting(
+    format: &str,
+    element: &str,
+    width: usize,
+    height: usize,
+    buffers: Vec<gst::Buffer>,
+) -> Outcome {
+    init();
+    let pipeline = match gst::parse::launch(&format!(
+        "appsrc name=src format=time caps=video/x-raw,format={format},width={width},height={height},framerate=30/1 \
+         ! {element} ! appsink name=sink sync=false"
+    )) {
+        Ok(p) => p.downcast::<gst::Pipeline>().expect("a pipeline"),
+        Err(e) => {
+            return Outcome {
+                error: Some(e.to_string()),
+                ..Outcome::default()
+            };
+        }
+    };
+    let src = pipeline
+        .by_name("src")
+        .and_downcast::<gst_app::AppSrc>()
+        .expect("appsrc");
+    let sink = pipeline
+        .by_name("sink")
+        .and_downcast::<gst_app::AppSink>()
+        .expect("appsink");
+    let bus = pipeline.bus().expect("a bus");
+    let mut outcome = Outcome::default();
+    if pipeline.set_state(gst::State::Playing).is_ok() {
+        for (i, mut buffer) in buffers.into_iter().enumerate() {
+            buffer
+                .make_mut()
+                .set_pts(gst::ClockTime::from_mseconds(33 * i as u64));
+            let _ = src.push_buffer(buffer);
+        }
+        let _ = src.end_of_stream();
+        while let Ok(sample) = sink.pull_sample() {
+            outcome.buffers.extend(sample.buffer_owned());
+        }
+    }
+    while let Some(message) =
+        bus.pop_filtered(&[gst::MessageType::Error, gst::MessageType::Warning])
+    {
+        match message.view() {
+            gst::MessageView::Error(e) if outcome.error.is_none() => {
+                outcome.error = Some(e.error().to_string());
+            }
+            gst::MessageView::Warning(w) => outcome.warnings.push(w.error().to_string()),
+            _ => {}
+        }
+    }
+    pipeline.set_state(gst::State::Null).expect("stops");
+    outcome
+}
