@@ -31,23 +31,27 @@ pub struct Gates {
 
 /// The similarity of a tracked object's predicted box to a detected box, in (0, 1], or `None`
 /// when a gate rules the pair out. `distance_scale` (≥ 1) widens the distance gate for objects
-/// not seen for a while; `appearance` is the appearance similarity when both sides have one.
+/// not seen for a while; `appearance` gives the appearance similarity when both sides have one
+/// (it is only asked for pairs that pass the position and shape gates: comparing histograms is
+/// the dearest part).
 ///
 /// The similarity is the product of a position term `exp(-2 (d / gate)²)` (1 at the predicted
 /// centre, e⁻² ≈ 0.14 at the gate), the shape similarity and the appearance similarity.
 pub fn similarity(
     predicted: &BoxF,
     detected: &BoxF,
-    appearance: Option<f64>,
     gates: &Gates,
     distance_scale: f64,
+    appearance: impl FnOnce() -> Option<f64>,
 ) -> Option<f64> {
-    let size = ((predicted.area() + detected.area()) / 2.0).sqrt().max(1.0);
+    // Squared distances in units of box size (the square root of the mean area), so that the
+    // gate needs no square root.
+    let size2 = ((predicted.area() + detected.area()) / 2.0).max(1.0);
     let (px, py) = predicted.centre();
     let (dx, dy) = detected.centre();
-    let distance = (px - dx).hypot(py - dy) / size;
+    let distance2 = ((px - dx).powi(2) + (py - dy).powi(2)) / size2;
     let gate = gates.max_distance * distance_scale;
-    if !(distance <= gate) {
+    if !(distance2 <= gate * gate) {
         return None;
     }
     let ratio = |a: f64, b: f64| {
@@ -58,12 +62,12 @@ pub fn similarity(
     if shape < gates.min_shape_similarity {
         return None;
     }
-    let appearance = appearance.unwrap_or(1.0);
+    let appearance = appearance().unwrap_or(1.0);
     if appearance < gates.min_appearance_similarity {
         return None;
     }
     let position = if gate > 0.0 {
-        (-2.0 * (distance / gate).powi(2)).exp()
+        (-2.0 * distance2 / (gate * gate)).exp()
     } else {
         1.0
     };
@@ -172,21 +176,23 @@ mod tests {
     #[test]
     fn similarity_terms_and_gates() {
         let a = BoxF::new(0.0, 0.0, 10.0, 10.0);
-        assert_eq!(similarity(&a, &a, None, &GATES, 1.0), Some(1.0));
+        assert_eq!(similarity(&a, &a, &GATES, 1.0, || None), Some(1.0));
         // Half a box size away: exp(-2 * 0.25).
         let b = BoxF::new(5.0, 0.0, 10.0, 10.0);
-        let s = similarity(&a, &b, None, &GATES, 1.0).unwrap();
+        let s = similarity(&a, &b, &GATES, 1.0, || None).unwrap();
         assert!((s - (-0.5f64).exp()).abs() < 1e-12, "{s}");
         // 1.5 box sizes away: outside the gate, inside a gate twice as wide.
         let far = BoxF::new(15.0, 0.0, 10.0, 10.0);
-        assert_eq!(similarity(&a, &far, None, &GATES, 1.0), None);
-        assert!(similarity(&a, &far, None, &GATES, 2.0).is_some());
+        assert_eq!(similarity(&a, &far, &GATES, 1.0, || None), None);
+        assert!(similarity(&a, &far, &GATES, 2.0, || None).is_some());
         // Same centre, a third of the width: shape 1/3 < 0.5.
         let thin = BoxF::new(3.333, 0.0, 3.333, 10.0);
-        assert_eq!(similarity(&a, &thin, None, &GATES, 1.0), None);
+        assert_eq!(similarity(&a, &thin, &GATES, 1.0, || None), None);
         // Appearance multiplies in and gates.
-        assert_eq!(similarity(&a, &a, Some(0.8), &GATES, 1.0), Some(0.8));
-        assert_eq!(similarity(&a, &a, Some(0.4), &GATES, 1.0), None);
+        assert_eq!(similarity(&a, &a, &GATES, 1.0, || Some(0.8)), Some(0.8));
+        assert_eq!(similarity(&a, &a, &GATES, 1.0, || Some(0.4)), None);
+        // Appearance is not even asked for pairs the position gate rules out.
+        assert_eq!(similarity(&a, &far, &GATES, 1.0, || panic!("asked")), None);
     }
 
     #[test]

@@ -171,16 +171,16 @@ impl<P> Tracker<P> {
                 if per_class && detection.class != track.class {
                     continue;
                 }
-                let appearance = match (&track.appearance, &detection.appearance) {
+                let appearance = || match (&track.appearance, &detection.appearance) {
                     (Some(a), Some(b)) => Some(a.similarity(b)),
                     _ => None,
                 };
                 if let Some(s) = similarity(
                     &track.predicted,
                     &detection.rect,
-                    appearance,
                     &gates,
                     distance_scale,
+                    appearance,
                 ) {
                     self.pairs.push((t, d, s));
                 }
