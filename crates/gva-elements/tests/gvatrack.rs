@@ -207,7 +207,9 @@ type Tracked = (String, u32, Option<i32>, f64, Option<String>);
 #[test]
 fn short_term_fills_the_frames_between_detections_with_ids_and_classifications() {
     // A red 8x8 block moves one detector cell (8 px) to the right every third frame; gvadetect
-    // infers on frames 0, 3, 6 and 9 only; gvaclassify classifies what gvadetect found.
+    // infers on frames 0, 3, 6 and 9 only; gvaclassify classifies what gvadetect found. The
+    // block moves a whole box size between inferences: the distance gate is set to 1.5 box
+    // sizes (the default, 1, would be just reached).
     common::init();
     let frames: Vec<Vec<u8>> = (0..12)
         .map(|f| common::frame(64, 64, (8 * (f / 3), 24, 8, 8), [0, 0, 255]))
@@ -216,7 +218,7 @@ fn short_term_fills_the_frames_between_detections_with_ids_and_classifications()
     let pipeline = format!(
         "gvadetect model={} model-proc={} inference-interval=3 {f32} \
          ! gvaclassify model={} model-proc={} {f32} \
-         ! gvatrack tracking-type=short-term-imageless",
+         ! gvatrack tracking-type=short-term-imageless config=max_distance=1.5",
         common::model("detector_ssd.xml"),
         common::model("detector_ssd.json"),
         common::model("classifier.xml"),

@@ -31,7 +31,7 @@ pub struct Gates {
 
 /// The similarity of a tracked object's predicted box to a detected box, in (0, 1], or `None`
 /// when a gate rules the pair out. `distance_scale` (≥ 1) widens the distance gate for objects
-/// not seen for a while; `appearance` gives the appearance similarity when both sides have one
+/// missed for a while; `appearance` gives the appearance similarity when both sides have one
 /// (it is only asked for pairs that pass the position and shape gates: comparing histograms is
 /// the dearest part).
 ///

@@ -80,8 +80,8 @@ pub const CONFIG_BLURB: &str = "Comma separated list of KEY=VALUE parameters of 
      tracking_per_class (true: a detection of another class is another object, false: the \
      class may change; default true), \
      max_distance (largest distance between an object's predicted centre and a detection's, \
-     in box sizes; default 1.0; the gate widens with the square root of the frames since the \
-     object was last seen, up to 3 times), \
+     in box sizes; default 1.0; for an object missed on n frames with detections in a row the \
+     gate is sqrt(1 + n) times wider, up to 3 times), \
      min_shape_similarity (0..1: smallest product of the width ratio and height ratio of an \
      object and a detection; default 0.5), \
      min_appearance_similarity (0..1, zero-term only: smallest colour histogram similarity, \

@@ -26,7 +26,7 @@ use super::kalman::BoxFilter;
 
 /// How fast an object's appearance model follows its latest detection (share per frame).
 const APPEARANCE_RATE: f32 = 0.3;
-/// The distance gate widens with √(frames since seen), up to this factor.
+/// The distance gate widens with √(1 + missed detection frames), up to this factor.
 const MAX_DISTANCE_SCALE: f64 = 3.0;
 /// An object whose predicted box has less than this share inside the frame has left it.
 const MIN_VISIBLE_FRACTION: f64 = 0.5;
@@ -164,7 +164,10 @@ impl<P> Tracker<P> {
         let per_class = self.config.tracking_per_class;
         let gates = self.config.gates;
         for (t, track) in self.tracks.iter().enumerate() {
-            let distance_scale = f64::from(track.since_seen)
+            // Each frame with detections on which the object was missed makes its position less
+            // certain; frames without any detection (between gvadetect's inference frames) do
+            // not: the prediction covers them.
+            let distance_scale = f64::from(track.missed_detections.saturating_add(1))
                 .sqrt()
                 .clamp(1.0, MAX_DISTANCE_SCALE);
             for (d, detection) in detections.iter().enumerate() {
