@@ -52,6 +52,7 @@ import gi
 import motmetrics as mm
 import numpy as np
 import pytest
+from faces import SAMPLES, run
 
 gi.require_version("Gst", "1.0")
 from gi.repository import Gst
@@ -365,3 +366,63 @@ def test_colour_cue_saves_identities(results: dict[str, dict[str, float]]) -> No
         results["zero-term"]["num_switches"]
         < results["zero-term-imageless"]["num_switches"]
     ), results
+
+
+# --- samples/object_counter.py: counting tracked objects in gvapython ---------------------------
+
+
+def counter_scene() -> list[list[dict[str, int]]]:
+    """40 frames, 30x30 boxes: A (frames 0-19) moving right; B (5-29, not detected on 12-19)
+    moving left; C (25-39) still."""
+    frames = []
+    for f in range(40):
+        objects = []
+        if f < 20:
+            objects.append({"x": 10 + 2 * f, "y": 20})
+        if 5 <= f < 30 and not 12 <= f < 20:
+            objects.append({"x": 200 - 2 * f, "y": 100})
+        if f >= 25:
+            objects.append({"x": 100, "y": 150})
+        frames.append([{**o, "w": 30, "h": 30, "roi_type": "thing"} for o in objects])
+    return frames
+
+
+def test_object_counter_sample_logs_appearances_and_departures(tmp_path: Path) -> None:
+    rois = tmp_path / "rois.json"
+    rois.write_text(json.dumps([{"objects": o} for o in counter_scene()]))
+    log = tmp_path / "objects.log"
+    result = run(
+        [
+            "gst-launch-1.0",
+            "-q",
+            "videotestsrc",
+            "num-buffers=40",
+            "!",
+            f"video/x-raw,format=BGR,width={WIDTH},height={HEIGHT}",
+            "!",
+            "gvaattachroi",
+            f"file-path={rois}",
+            "!",
+            "gvatrack",
+            "tracking-type=zero-term-imageless",
+            "!",
+            "gvapython",
+            f"module={SAMPLES / 'object_counter.py'}",
+            "class=ObjectCounter",
+            f'kwarg={{"log_file": "{log}", "leave_after": 5}}',
+            "!",
+            "fakesink",
+        ]
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert log.read_text().splitlines() == [
+        "frame 0: object 1 (thing) appears at 10,20 30x30; 1 so far",
+        "frame 5: object 2 (thing) appears at 190,100 30x30; 2 so far",
+        # B is not detected from frame 12 on: gone for 5 frames at frame 16...
+        "frame 16: object 2 (thing) left after frame 11, seen on 7 frames",
+        # ...and back at frame 20, with the same id from gvatrack: counted once.
+        "frame 20: object 2 (thing) comes back at 160,100 30x30; 2 so far",
+        "frame 24: object 1 (thing) left after frame 19, seen on 20 frames",
+        "frame 25: object 3 (thing) appears at 100,150 30x30; 3 so far",
+        "frame 34: object 2 (thing) left after frame 29, seen on 10 frames",
+    ]
