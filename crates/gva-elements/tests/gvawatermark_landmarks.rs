@@ -125,11 +125,16 @@ fn pixel(frame: &gst_video::VideoFrameRef<&gst::BufferRef>, x: usize, y: usize) 
     }
 }
 
+/// A circle: centre, radius, colour.
+type Circle = ((i64, i64), i64, [u8; 3]);
+/// A box: `(x0, y0, x1, y1)` and colour.
+type Rectangle = ((usize, usize, usize, usize), [u8; 3]);
+
 /// What the test expects where: circles (centre, radius, colour) drawn first, then the 2-pixel
 /// box `(x0, y0, x1, y1)` in its colour (on 4:2:0 frames the box is on even coordinates here).
 struct Expected {
-    circles: Vec<((i64, i64), i64, [u8; 3])>,
-    boxes: Vec<((usize, usize, usize, usize), [u8; 3])>,
+    circles: Vec<Circle>,
+    boxes: Vec<Rectangle>,
 }
 
 impl Expected {

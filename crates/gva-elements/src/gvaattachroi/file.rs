@@ -320,12 +320,10 @@ fn object(value: &Value, at: String) -> Result<Option<ObjectEntry>, String> {
             let (x_min, y_min) = (coordinate("x_min")?, coordinate("y_min")?);
             let (x_max, y_max) = (coordinate("x_max")?, coordinate("y_max")?);
             let inside = |v: f64| (-1e-6..=1.0 + 1e-6).contains(&v);
-            if !(x_min < x_max && y_min < y_max)
-                || ![x_min, y_min, x_max, y_max]
-                    .map(inside)
-                    .iter()
-                    .all(|&ok| ok)
-            {
+            let is_box = x_min < x_max
+                && y_min < y_max
+                && [x_min, y_min, x_max, y_max].into_iter().all(inside);
+            if !is_box {
                 return Err(format!(
                     "{}: x_min {x_min}, y_min {y_min}, x_max {x_max}, y_max {y_max} is not a box \
                      inside the frame (fractions of it: 0 ≤ x_min < x_max ≤ 1, 0 ≤ y_min < \

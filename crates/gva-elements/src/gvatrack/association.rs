@@ -51,7 +51,8 @@ pub fn similarity(
     let (dx, dy) = detected.centre();
     let distance2 = ((px - dx).powi(2) + (py - dy).powi(2)) / size2;
     let gate = gates.max_distance * distance_scale;
-    if !(distance2 <= gate * gate) {
+    // NaN (no number) is outside every gate.
+    if distance2.is_nan() || distance2 > gate * gate {
         return None;
     }
     let ratio = |a: f64, b: f64| {
