@@ -6,7 +6,6 @@ mod common;
 
 use std::path::PathBuf;
 
-use gst::glib;
 use gst::prelude::*;
 use gva_meta::{Precision, VideoFrame};
 
@@ -393,16 +392,10 @@ fn properties_have_dl_streamers_names_and_defaults() {
         e.property_value("mode").serialize().unwrap().as_str(),
         "in-order"
     );
-    let pspec = e.find_property("mode").unwrap();
-    let class = glib::EnumClass::with_type(pspec.value_type()).unwrap();
-    let values: Vec<(i32, &str)> = class
-        .values()
-        .iter()
-        .map(|v| (v.value(), v.nick()))
-        .collect();
+    let values = common::enum_values(&e, "mode");
     assert_eq!(
         values,
-        vec![(0, "in-order"), (1, "in-loop"), (2, "by-timestamp")]
+        [(0, "in-order"), (1, "in-loop"), (2, "by-timestamp")].map(|(v, n)| (v, n.to_owned()))
     );
     e.set_property_from_str("mode", "by-timestamp");
     assert_eq!(

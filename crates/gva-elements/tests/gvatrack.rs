@@ -11,7 +11,6 @@ mod common;
 
 use std::path::PathBuf;
 
-use gst::glib;
 use gst::prelude::*;
 use gst_check::Harness;
 use gva_meta::VideoFrame;
@@ -491,20 +490,15 @@ fn properties_have_dl_streamers_names_values_and_defaults() {
     );
     assert_eq!(e.property::<Option<String>>("config"), None);
     assert_eq!(e.property::<String>("device"), "");
-    let pspec = e.find_property("tracking-type").unwrap();
-    let class = glib::EnumClass::with_type(pspec.value_type()).unwrap();
-    let values: Vec<(i32, &str)> = class
-        .values()
-        .iter()
-        .map(|v| (v.value(), v.nick()))
-        .collect();
+    let values = common::enum_values(&e, "tracking-type");
     assert_eq!(
         values,
-        vec![
+        [
             (0, "zero-term"),
             (1, "short-term-imageless"),
             (2, "zero-term-imageless")
         ]
+        .map(|(v, n)| (v, n.to_owned()))
     );
     // gst-inspect-1.0 documents every config key.
     let blurb = e

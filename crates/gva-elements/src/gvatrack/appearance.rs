@@ -43,7 +43,7 @@ fn bin([r, g, b]: [u8; 3]) -> usize {
 impl Appearance {
     /// The appearance of the part of `pixels` inside `rect`; `None` when the region holds no
     /// pixel of the frame.
-    pub fn of_region(pixels: &Pixels<'_>, rect: &BoxF) -> Option<Self> {
+    pub(crate) fn of_region(pixels: &Pixels<'_>, rect: &BoxF) -> Option<Self> {
         let (width, height) = (pixels.width() as f64, pixels.height() as f64);
         let x0 = (rect.x + MARGIN * rect.w).max(0.0);
         let y0 = (rect.y + MARGIN * rect.h).max(0.0);

@@ -56,7 +56,6 @@ pub use association::{Gates, assign, similarity};
 pub use config::{CONFIG_BLURB, Config, ConfigError, KEYS, TrackingType};
 pub use geometry::BoxF;
 pub use kalman::BoxFilter;
-pub use pixels::{PixelLayout, Pixels};
 pub use regions::{Params, TrackError, track_frame};
 pub use tracker::{Class, Detection, Prediction, Tracker};
 

@@ -5,53 +5,38 @@
 
 use gst_video::prelude::*;
 
-/// How a format stores a pixel.
+use crate::gvawatermark::canvas::Layout;
+
+/// How a format stores a pixel: a colour layout gvawatermark draws on too, or grey.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum PixelLayout {
-    /// One plane of `bpp`-byte pixels; `rgb` are the byte positions of R, G and B.
-    Packed {
-        /// Bytes per pixel.
-        bpp: usize,
-        /// Byte positions of R, G, B.
-        rgb: [usize; 3],
-    },
-    /// A Y plane and an interleaved UV plane at half width and height (rounded up).
-    Nv12,
-    /// Y, U and V planes, U and V at half width and height (rounded up).
-    I420,
+pub(crate) enum PixelLayout {
+    /// Packed RGB-family pixels, NV12 or I420 (chroma planes `ceil(w/2)` x `ceil(h/2)`).
+    Color(Layout),
     /// One plane of 8-bit luma.
     Gray8,
 }
 
 impl PixelLayout {
     /// The layout of `format`, `None` for formats gvatrack does not read.
-    pub fn of(format: gst_video::VideoFormat) -> Option<Self> {
-        use gst_video::VideoFormat as F;
-        let packed = |bpp, rgb| Some(Self::Packed { bpp, rgb });
+    pub(crate) fn of(format: gst_video::VideoFormat) -> Option<Self> {
         match format {
-            F::Bgr => packed(3, [2, 1, 0]),
-            F::Rgb => packed(3, [0, 1, 2]),
-            F::Bgrx | F::Bgra => packed(4, [2, 1, 0]),
-            F::Rgbx | F::Rgba => packed(4, [0, 1, 2]),
-            F::Nv12 => Some(Self::Nv12),
-            F::I420 => Some(Self::I420),
-            F::Gray8 => Some(Self::Gray8),
-            _ => None,
+            gst_video::VideoFormat::Gray8 => Some(Self::Gray8),
+            other => Layout::of(other).map(Self::Color),
         }
     }
 
     fn planes(self) -> usize {
         match self {
-            Self::Packed { .. } | Self::Gray8 => 1,
-            Self::Nv12 => 2,
-            Self::I420 => 3,
+            Self::Color(Layout::Packed { .. }) | Self::Gray8 => 1,
+            Self::Color(Layout::Nv12) => 2,
+            Self::Color(Layout::I420) => 3,
         }
     }
 }
 
 /// The planes of one frame, for reading pixel colours.
 #[derive(Debug, Clone, Copy)]
-pub struct Pixels<'a> {
+pub(crate) struct Pixels<'a> {
     layout: PixelLayout,
     width: usize,
     height: usize,
@@ -62,7 +47,7 @@ pub struct Pixels<'a> {
 impl<'a> Pixels<'a> {
     /// A view of `planes` (with their row strides) of a `width` x `height` frame laid out as
     /// `layout`; `None` when planes or strides are missing.
-    pub fn new(
+    pub(crate) fn new(
         layout: PixelLayout,
         width: usize,
         height: usize,
@@ -88,7 +73,7 @@ impl<'a> Pixels<'a> {
 
     /// A view of a readable mapped frame; `None` for a format gvatrack does not read or a
     /// mapping without positive strides.
-    pub fn of_frame(frame: &'a gst_video::VideoFrameRef<&gst::BufferRef>) -> Option<Self> {
+    pub(crate) fn of_frame(frame: &'a gst_video::VideoFrameRef<&gst::BufferRef>) -> Option<Self> {
         let layout = PixelLayout::of(frame.format())?;
         let n = layout.planes();
         let planes = (0..n as u32)
@@ -110,12 +95,12 @@ impl<'a> Pixels<'a> {
     }
 
     /// Frame width in pixels.
-    pub fn width(&self) -> usize {
+    pub(crate) fn width(&self) -> usize {
         self.width
     }
 
     /// Frame height in pixels.
-    pub fn height(&self) -> usize {
+    pub(crate) fn height(&self) -> usize {
         self.height
     }
 
@@ -127,12 +112,12 @@ impl<'a> Pixels<'a> {
     /// The colour `[R, G, B]` of pixel `(x, y)`; YUV converted with BT.601 limited range
     /// (appearance is only ever compared within one stream, so the exact matrix does not
     /// matter); GRAY8 as a grey. `None` outside the frame or the mapping.
-    pub fn rgb(&self, x: usize, y: usize) -> Option<[u8; 3]> {
+    pub(crate) fn rgb(&self, x: usize, y: usize) -> Option<[u8; 3]> {
         if x >= self.width || y >= self.height {
             return None;
         }
         match self.layout {
-            PixelLayout::Packed { bpp, rgb } => {
+            PixelLayout::Color(Layout::Packed { bpp, rgb }) => {
                 let at = y.checked_mul(self.strides[0])?.checked_add(x * bpp)?;
                 let px = self.planes[0].get(at..at + bpp)?;
                 Some([px[rgb[0]], px[rgb[1]], px[rgb[2]]])
@@ -141,13 +126,13 @@ impl<'a> Pixels<'a> {
                 let v = self.byte(0, x, y)?;
                 Some([v, v, v])
             }
-            PixelLayout::Nv12 => {
+            PixelLayout::Color(Layout::Nv12) => {
                 let luma = self.byte(0, x, y)?;
                 let u = self.byte(1, (x / 2) * 2, y / 2)?;
                 let v = self.byte(1, (x / 2) * 2 + 1, y / 2)?;
                 Some(yuv_to_rgb(luma, u, v))
             }
-            PixelLayout::I420 => {
+            PixelLayout::Color(Layout::I420) => {
                 let luma = self.byte(0, x, y)?;
                 let u = self.byte(1, x / 2, y / 2)?;
                 let v = self.byte(2, x / 2, y / 2)?;
@@ -206,7 +191,7 @@ mod tests {
         // 3x3 NV12 (odd size): chroma 2x2 samples, UV interleaved, stride 4.
         let y = [16u8, 235, 16, 16, 16, 16, 81, 81, 81];
         let uv = [128u8, 128, 90, 240, 128, 128, 90, 240];
-        let p = Pixels::new(PixelLayout::Nv12, 3, 3, &[&y, &uv], &[3, 4]).unwrap();
+        let p = Pixels::new(PixelLayout::Color(Layout::Nv12), 3, 3, &[&y, &uv], &[3, 4]).unwrap();
         assert_eq!(p.rgb(0, 0), Some([0, 0, 0]));
         assert_eq!(p.rgb(1, 0), Some([255, 255, 255]));
         // BT.601 red (81, 90, 240) at x=2 (chroma column 1), y=2 (chroma row 1).
@@ -216,7 +201,14 @@ mod tests {
         // I420 with separate planes: the same red.
         let u = [128u8, 90, 128, 90];
         let v = [128u8, 240, 128, 240];
-        let p = Pixels::new(PixelLayout::I420, 3, 3, &[&y, &u, &v], &[3, 2, 2]).unwrap();
+        let p = Pixels::new(
+            PixelLayout::Color(Layout::I420),
+            3,
+            3,
+            &[&y, &u, &v],
+            &[3, 2, 2],
+        )
+        .unwrap();
         assert_eq!(p.rgb(2, 2), Some(red));
         let gray = [7u8, 9];
         let p = Pixels::new(PixelLayout::Gray8, 1, 2, &[&gray], &[1]).unwrap();
@@ -229,6 +221,6 @@ mod tests {
         assert_eq!(p.rgb(2, 0), Some([3, 3, 3]));
         assert_eq!(p.rgb(3, 0), None);
         assert_eq!(p.rgb(0, 3), None);
-        assert!(Pixels::new(PixelLayout::I420, 4, 4, &[&[0u8; 16]], &[4]).is_none());
+        assert!(Pixels::new(PixelLayout::Color(Layout::I420), 4, 4, &[&[0u8; 16]], &[4]).is_none());
     }
 }
