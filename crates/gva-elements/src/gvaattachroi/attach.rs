@@ -1,8 +1,8 @@
 //! Putting regions and tensors on a frame, with gva-meta.
 
-use gva_meta::{NewRegion, Precision, Tensor, VideoFrame};
+use gva_meta::{NewRegion, VideoFrame};
 
-use super::file::{FrameEntry, Placement, TensorEntry};
+use super::file::{FrameEntry, Placement};
 use super::roi::FixedRoi;
 
 type Frame<'a> = VideoFrame<&'a mut gst::BufferRef>;
@@ -42,43 +42,11 @@ pub fn attach_entry(frame: &mut Frame<'_>, entry: &FrameEntry) -> Result<(), gva
         let mut region = frame.add_region(&new)?.region;
         for t in &object.tensors {
             // Region tensors have a name (checked when the file was read).
-            let tensor = region.add_tensor(t.name.as_deref().unwrap_or("tensor"))?;
-            fill(tensor, t)?;
+            t.apply(region.add_tensor(t.name.as_deref().unwrap_or("tensor"))?)?;
         }
     }
     for t in &entry.tensors {
-        let tensor = frame.add_tensor()?;
-        if let Some(name) = &t.name {
-            tensor.set_name(name)?;
-        }
-        fill(tensor, t)?;
-    }
-    Ok(())
-}
-
-/// Sets the fields of `entry` on `tensor`.
-fn fill(tensor: &mut Tensor, entry: &TensorEntry) -> Result<(), gva_meta::Error> {
-    for (key, value) in &entry.strings {
-        tensor.set_str(key, value)?;
-    }
-    for (key, values) in &entry.string_arrays {
-        tensor
-            .structure_mut()
-            .set(*key, gst::Array::new(values.iter().map(String::as_str)));
-    }
-    if let Some(data) = &entry.data {
-        let bytes: Vec<u8> = data.iter().flat_map(|f| f.to_ne_bytes()).collect();
-        tensor.set_data(&bytes);
-        tensor.set_precision(Precision::Fp32);
-    }
-    if let Some(dims) = &entry.dims {
-        tensor.set_dims(dims);
-    }
-    if let Some(confidence) = entry.confidence {
-        tensor.set_confidence(confidence);
-    }
-    if let Some(label_id) = entry.label_id {
-        tensor.set_label_id(label_id);
+        t.apply(frame.add_tensor()?)?;
     }
     Ok(())
 }

@@ -24,6 +24,7 @@
 use std::collections::HashMap;
 use std::path::Path;
 
+use gva_meta::{Precision, Tensor};
 use serde_json::{Map, Value};
 
 use super::Mode;
@@ -45,6 +46,45 @@ pub struct TensorEntry {
     pub confidence: Option<f64>,
     /// `label_id`.
     pub label_id: Option<i32>,
+}
+
+impl TensorEntry {
+    /// Sets the name (if any) and fields of this entry on `tensor`: the one way an entry
+    /// becomes a structure, used to check the file at start and to attach it.
+    pub fn apply(&self, tensor: &mut Tensor) -> Result<(), gva_meta::Error> {
+        if let Some(name) = &self.name {
+            tensor.set_name(name)?;
+        }
+        for (key, value) in &self.strings {
+            tensor.set_str(key, value)?;
+        }
+        for (key, values) in &self.string_arrays {
+            if let Some(position) = values.iter().find_map(|v| v.find('\0')) {
+                return Err(gva_meta::Error::InteriorNul {
+                    what: "a string of a tensor's array",
+                    position,
+                });
+            }
+            tensor
+                .structure_mut()
+                .set(*key, gst::Array::new(values.iter().map(String::as_str)));
+        }
+        if let Some(data) = &self.data {
+            let bytes: Vec<u8> = data.iter().flat_map(|f| f.to_ne_bytes()).collect();
+            tensor.set_data(&bytes);
+            tensor.set_precision(Precision::Fp32);
+        }
+        if let Some(dims) = &self.dims {
+            tensor.set_dims(dims);
+        }
+        if let Some(confidence) = self.confidence {
+            tensor.set_confidence(confidence);
+        }
+        if let Some(label_id) = self.label_id {
+            tensor.set_label_id(label_id);
+        }
+        Ok(())
+    }
 }
 
 /// Where an object's region goes.
@@ -275,6 +315,10 @@ fn tensor(value: &Value, at: String, needs_name: bool) -> Result<TensorEntry, St
     }
     t.confidence = r.number("confidence")?;
     t.label_id = r.int("label_id")?;
+    // What GStreamer would refuse (a bad structure name, a NUL in a string) is found now.
+    let mut check = gst::Structure::new_empty("tensor");
+    t.apply(Tensor::from_structure_mut(&mut check))
+        .map_err(|e| format!("{}: {e}", r.at))?;
     Ok(t)
 }
 
@@ -364,6 +408,9 @@ fn object(value: &Value, at: String) -> Result<Option<ObjectEntry>, String> {
         Some(l) => l,
         None => r.string("roi_type")?.unwrap_or_default(),
     };
+    if label.contains('\0') {
+        return Err(format!("{}: the label contains a NUL character", r.at));
+    }
     Ok(Some(ObjectEntry {
         placement,
         label,
@@ -507,6 +554,7 @@ mod tests {
 
     #[test]
     fn reads_pixels_fractions_labels_and_tensors() {
+        gst::init().unwrap();
         let file = RoiFile::parse(
             r#"[{"objects": [{"x": 1, "y": 2, "w": 30, "h": 40, "roi_type": "zone"},
                             {"detection": {"bounding_box": {"x_min": 0.25, "y_min": 0.5,
@@ -596,6 +644,7 @@ mod tests {
 
     #[test]
     fn errors_name_the_place_and_the_problem() {
+        gst::init().unwrap();
         let err = |text: &str, mode| RoiFile::parse(text, mode).unwrap_err();
         assert!(
             err("[{\"objects\": [", Mode::InOrder).starts_with("not valid JSON: EOF while parsing")

@@ -501,6 +501,30 @@ mod tests {
     }
 
     #[test]
+    fn memory_stays_bounded_without_max_num_objects() {
+        // 1000 frames of 5 objects at scattered places: with no max_num_objects the number of
+        // objects known is still bounded by those seen in the last max_lost_frames + 1 frames
+        // (one-frame false alarms even go at the next frame).
+        let mut t = tracker(TrackingType::ZeroTermImageless);
+        let mut most = 0;
+        for frame in 0..1000u32 {
+            let dets = (0..5)
+                .map(|i| {
+                    detection(
+                        f64::from((frame * 37 + i * 61) % 290),
+                        f64::from((frame * 13 + i * 47) % 210),
+                    )
+                })
+                .collect();
+            t.update(SIZE, dets);
+            most = most.max(t.len());
+        }
+        let bound = 5 * (Config::default().max_lost_frames as usize + 1);
+        assert!(most <= bound, "{most} objects known at once");
+        assert!(t.next_id() > 4000, "{}", t.next_id());
+    }
+
+    #[test]
     fn reset_forgets_objects_but_not_ids() {
         let mut t = tracker(TrackingType::ZeroTermImageless);
         t.update(SIZE, vec![detection(10.0, 10.0), detection(100.0, 10.0)]);
