@@ -521,7 +521,12 @@ mod tests {
         }
         let bound = 5 * (Config::default().max_lost_frames as usize + 1);
         assert!(most <= bound, "{most} objects known at once");
-        assert!(t.next_id() > 4000, "{}", t.next_id());
+        // Far more objects came and went than are known at the end.
+        assert!(
+            t.next_id() as usize > 10 * most,
+            "{} ids, {most} known",
+            t.next_id()
+        );
     }
 
     #[test]
