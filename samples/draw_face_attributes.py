@@ -1,22 +1,29 @@
-"""A PyGObject application that draws on the frames itself, in a pad probe, with numpy.
+"""A PyGObject application that draws on the frames itself, in a pad probe, with OpenCV.
 
-The shape of DL Streamer's ``draw_face_attributes`` sample: the pipeline detects faces, and a
-probe on a pad downstream reads each frame's regions through ``gstgva`` and paints its own
-overlay into the pixels (DL Streamer uses OpenCV; plain numpy slicing does it here):
+Our port of DL Streamer's ``draw_face_attributes`` sample: the pipeline detects faces, and a
+probe on a pad downstream reads each frame's regions through ``gstgva`` and draws into the frame
+the way DL Streamer's does — ``with frame.data() as mat:`` (no flag: the probe's buffer is
+writable, so ``mat`` is) and OpenCV calls on ``mat``:
 
-* a green box around each face (2 pixels wide),
-* a bar above the box, as long as the box is wide times the detection's confidence (yellow),
-* the six landmarks the decoder stored in the detection's ``extra_params_json`` (red dots).
+* the six landmarks the decoder stored in the detection's ``extra_params_json``, as filled
+  circles (``cv2.circle``) of radius ``1 + 0.02 * box width`` (blue);
+* a label under the box with ``cv2.putText`` at ``(x, y + h + 30)``, ``FONT_HERSHEY_SIMPLEX``,
+  scale 1, thickness 2 (red): the detection confidence in percent (DL Streamer's sample writes
+  the age, gender and emotion its three classifiers found; this detector has none);
+* the box, ``cv2.rectangle`` 2 px wide (green), which DL Streamer leaves to ``gvawatermark``.
 
 Pipeline::
 
     filesrc ! decodebin ! videoconvert ! video/x-raw,format=BGRx
       ! gvainference model=... model-proc=...  ! gvapython module=face_detection_decoder.py
+      ! gvametaconvert add-empty-results=true
+      ! gvametapublish file-format=json-lines file-path=OUTPUT/faces.jsonl
       ! videoconvert name=overlay   <- the probe draws on the buffers entering this pad
       ! pngenc ! multifilesink location=OUTPUT/frame_%05d.png
 
 Run: ``.venv/bin/python samples/draw_face_attributes.py --output target/faces-drawn`` in the
-environment of ``cargo xtask env``; the PNG frames land in the output folder.
+environment of ``cargo xtask env``; the PNG frames and ``faces.jsonl`` (the regions drawn, one
+JSON line per frame, as DL Streamer's ``--output display-and-json``) land in the output folder.
 """
 
 from __future__ import annotations
@@ -32,65 +39,56 @@ import json
 import sys
 from pathlib import Path
 
+import cv2
 import gi
-import numpy as np
 
 gi.require_version("Gst", "1.0")
 gi.require_version("GstVideo", "1.0")
 from gi.repository import GLib, Gst
-from gstgva import VideoFrame
-from gstgva.util import GST_PAD_PROBE_INFO_BUFFER
+from gstgva import VideoFrame, util
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLES = ROOT / "samples"
 ASSETS = ROOT / "target" / "assets"
 
-# Colours in the frame's BGRx order.
+# Colours in the frame's BGRx order, as DL Streamer's sample has them.
+LANDMARK = (255, 0, 0)
+LABEL = (0, 0, 255)
 BOX = (0, 255, 0)
-BAR = (0, 255, 255)
-LANDMARK = (0, 0, 255)
-THICKNESS = 2
-BAR_HEIGHT = 3
 
 
-def paint(
-    pixels: np.ndarray, x0: int, y0: int, x1: int, y1: int, bgr: tuple[int, ...]
-) -> None:
-    """Fills pixels[y0:y1, x0:x1] (clipped to the frame) with a colour."""
-    height, width = pixels.shape[:2]
-    x0, x1 = max(x0, 0), min(x1, width)
-    y0, y1 = max(y0, 0), min(y1, height)
-    if x0 < x1 and y0 < y1:
-        pixels[y0:y1, x0:x1, :3] = bgr
+def frame_callback(frame: VideoFrame) -> None:
+    width = frame.video_info().width
+    height = frame.video_info().height
+    with frame.data() as mat:
+        for roi in frame.regions():
+            if roi.label() != "face":
+                continue
+            rect = roi.rect()
+            cv2.rectangle(
+                mat, (rect.x, rect.y), (rect.x + rect.w, rect.y + rect.h), BOX, 2
+            )
+            extra = roi.detection()["extra_params_json"]
+            for x, y in json.loads(extra).values() if extra else ():
+                centre = (int(x * width), int(y * height))
+                cv2.circle(mat, centre, int(1 + 0.02 * rect.w), LANDMARK, -1)
+            label = f"{int(roi.confidence() * 100)}%"
+            cv2.putText(
+                mat,
+                label,
+                (rect.x, rect.y + rect.h + 30),
+                cv2.FONT_HERSHEY_SIMPLEX,
+                1,
+                LABEL,
+                2,
+            )
 
 
-def draw_face(pixels: np.ndarray, region) -> None:
-    x, y, w, h = region.rect()
-    t = THICKNESS
-    paint(pixels, x, y, x + w, y + t, BOX)
-    paint(pixels, x, y + h - t, x + w, y + h, BOX)
-    paint(pixels, x, y, x + t, y + h, BOX)
-    paint(pixels, x + w - t, y, x + w, y + h, BOX)
-
-    confidence = region.confidence() or 0.0
-    paint(pixels, x, y - t - BAR_HEIGHT, x + round(w * confidence), y - t, BAR)
-
-    extra = region.detection()["extra_params_json"]
-    if extra:
-        height, width = pixels.shape[:2]
-        for px, py in json.loads(extra).values():
-            cx, cy = round(px * width), round(py * height)
-            paint(pixels, cx - 1, cy - 1, cx + 2, cy + 2, LANDMARK)
-
-
-def draw(pad: Gst.Pad, info: Gst.PadProbeInfo) -> Gst.PadProbeReturn:
-    with GST_PAD_PROBE_INFO_BUFFER(info) as buffer:
-        frame = VideoFrame(buffer, caps=pad.get_current_caps())
-        faces = [r for r in frame.regions() if r.label() == "face"]
-        if faces:
-            with frame.data(Gst.MapFlags.WRITE) as pixels:
-                for region in faces:
-                    draw_face(pixels, region)
+def pad_probe_callback(pad: Gst.Pad, info: Gst.PadProbeInfo) -> Gst.PadProbeReturn:
+    with util.GST_PAD_PROBE_INFO_BUFFER(info) as buffer:
+        caps = pad.get_current_caps()
+        frame = VideoFrame(buffer, caps=caps)
+        frame_callback(frame)
     return Gst.PadProbeReturn.OK
 
 
@@ -112,13 +110,15 @@ def main(argv: list[str] | None = None) -> int:
             print(f"draw_face_attributes: {path}: no such file", file=sys.stderr)
             return 1
     args.output.mkdir(parents=True, exist_ok=True)
-    for old in args.output.glob("frame_*.png"):
-        old.unlink()
+    for old in [*args.output.glob("frame_*.png"), args.output / "faces.jsonl"]:
+        old.unlink(missing_ok=True)  # gvametapublish appends to json-lines files
 
     Gst.init(None)
     pipeline = Gst.parse_launch(
         "filesrc name=source ! decodebin ! videoconvert ! video/x-raw,format=BGRx "
         "! gvainference name=inference ! gvapython name=decoder "
+        "! gvametaconvert add-empty-results=true "
+        "! gvametapublish name=publish method=file file-format=json-lines "
         "! videoconvert name=overlay ! pngenc ! multifilesink name=sink"
     )
     # Paths as properties, not in the description: nothing to quote.
@@ -135,8 +135,11 @@ def main(argv: list[str] | None = None) -> int:
     pipeline.get_by_name("sink").set_property(
         "location", str(args.output / "frame_%05d.png")
     )
+    pipeline.get_by_name("publish").set_property(
+        "file-path", str(args.output / "faces.jsonl")
+    )
     pipeline.get_by_name("overlay").get_static_pad("sink").add_probe(
-        Gst.PadProbeType.BUFFER, draw
+        Gst.PadProbeType.BUFFER, pad_probe_callback
     )
     pipeline.set_state(Gst.State.PLAYING)
     msg = pipeline.get_bus().timed_pop_filtered(

@@ -4,7 +4,8 @@ The detector's output is not a format the inference elements parse (no ``detecti
 YOLO): 896 SSD anchors, a regressor row ``[dx, dy, w, h, 6 x (kx, ky)]`` and a logit per anchor.
 This is the job DL Streamer gives ``gvapython``: ``gvainference`` attaches the raw output layers
 to the frame, and this module decodes them into face regions that every element downstream
-(``gvawatermark``, ``gvametaconvert``, ``gvaclassify inference-region=roi-list``) understands::
+(``gvawatermark``, ``gvametaconvert``, ``gvaclassify inference-region=roi-list``) understands,
+each with its six keypoints as a ``landmark_points`` tensor (``gvawatermark`` draws them)::
 
     ... ! gvainference model=face_detection_short_range.tflite \\
             model-proc=samples/model_procs/face_detection_short_range.json \\
@@ -39,6 +40,8 @@ KEYPOINTS = (
     "left_ear",
 )
 """The six landmarks after the box in each regressor row."""
+FP32 = 10
+"""DL Streamer's precision value of 32-bit floats (``gstgva.Tensor.PRECISION.FP32``)."""
 
 
 def ssd_anchors(
@@ -144,7 +147,7 @@ class FaceDecoder:
             x0, y0, x1, y1 = np.clip(box, 0.0, 1.0).tolist()
             if x1 <= x0 or y1 <= y0:
                 continue
-            frame.add_region(
+            region = frame.add_region(
                 x0,
                 y0,
                 x1 - x0,
@@ -157,7 +160,22 @@ class FaceDecoder:
                     for name, (x, y) in zip(KEYPOINTS, keypoints, strict=True)
                 },
             )
+            add_landmarks(region, keypoints, (x0, y0, x1, y1))
         return True
+
+
+def add_landmarks(region, keypoints: np.ndarray, box: tuple[float, ...]) -> None:
+    """The keypoints as a tensor in DL Streamer's ``landmark_points`` format (what facial
+    landmark models attach and ``gvawatermark`` draws as dots): FP32 ``(x, y)`` pairs relative
+    to the region's box."""
+    x0, y0, x1, y1 = box
+    relative = (keypoints - (x0, y0)) / (x1 - x0, y1 - y0)
+    tensor = region.add_tensor("landmarks")
+    tensor["format"] = "landmark_points"
+    tensor["precision"] = FP32
+    tensor["dims"] = [len(KEYPOINTS), 2]
+    tensor["data_buffer"] = relative.astype(np.float32).tobytes()
+    tensor["point_names"] = list(KEYPOINTS)
 
 
 _DEFAULT = FaceDecoder()

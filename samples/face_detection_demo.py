@@ -3,7 +3,8 @@
     filesrc ! decodebin ! videoconvert ! video/x-raw,format=BGRx ! queue
       ! gvainference model=face_detection_short_range.tflite model-proc=...    (raw output tensors)
       ! gvapython module=face_detection_decoder.py                             (tensors -> regions)
-      ! gvawatermark                                                           (boxes drawn)
+      ! gvatrack                                                               (object ids)
+      ! gvawatermark                                                           (boxes, ids, keypoints)
       ! gvametaconvert add-empty-results=true                                  (JSON per frame)
       ! gvametapublish method=file file-format=json-lines file-path=faces.jsonl
       ! gvafpscounter
@@ -11,8 +12,9 @@
 
 The two queues let decoding, inference and encoding run on their own threads.
 
-A pad probe before the encoder reads every frame's regions through ``gstgva`` to count frames and
-faces; at the end the demo prints a summary and exits 0, or prints the error and exits 1.
+A pad probe before the encoder reads every frame's regions through ``gstgva`` to count frames,
+faces and the distinct ids ``gvatrack`` gave them (``RegionOfInterest.object_id()``); at the end
+the demo prints a summary and exits 0, or prints the error and exits 1.
 
 Run it with the environment of ``cargo xtask env`` (the plugins on ``GST_PLUGIN_PATH``) and the
 ``.venv`` interpreter; ``cargo xtask demo`` does both. ``--help`` lists the options.
@@ -30,7 +32,7 @@ ctypes.CDLL("libgcc_s.so.1", mode=ctypes.RTLD_GLOBAL)
 import argparse
 import sys
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import gi
@@ -55,6 +57,7 @@ JSON_NAME = "faces.jsonl"
 GVA_ELEMENTS = (
     "gvainference",
     "gvapython",
+    "gvatrack",
     "gvawatermark",
     "gvametaconvert",
     "gvametapublish",
@@ -79,6 +82,7 @@ def pipeline_description(png: bool, device: str = "CPU") -> str:
         "! videoconvert ! video/x-raw,format=BGRx ! queue "
         f"! gvainference name=inference device={device} "
         "! gvapython name=decoder "
+        "! gvatrack "
         "! gvawatermark "
         "! gvametaconvert add-empty-results=true "
         "! gvametapublish name=publish method=file file-format=json-lines "
@@ -119,6 +123,7 @@ class Stats:
     frames: int = 0
     faces: int = 0
     frames_with_faces: int = 0
+    ids: set[int] = field(default_factory=set)
     width: int = 0
     height: int = 0
     first: float | None = None
@@ -135,6 +140,7 @@ def count(pad: Gst.Pad, info: Gst.PadProbeInfo, stats: Stats) -> Gst.PadProbeRet
     stats.frames += 1
     stats.faces += len(faces)
     stats.frames_with_faces += bool(faces)
+    stats.ids.update(i for f in faces if (i := f.object_id()) is not None)
     if stats.frames == 1:
         vinfo = frame.video_info()
         stats.width, stats.height = vinfo.width, vinfo.height
@@ -252,6 +258,8 @@ def run(args: argparse.Namespace) -> int:
         f"  faces:   {stats.faces} found; a face in {stats.frames_with_faces} of "
         f"{stats.frames} frames ({share:.1f} %)"
     )
+    ids = ", ".join(map(str, sorted(stats.ids))) or "none"
+    print(f"  tracked: {len(stats.ids)} distinct face id(s) from gvatrack ({ids})")
     speed = f"  speed:   {fps:.1f} FPS ({stats.frames} frames in {processing:.2f} s"
     speed += f"; {elapsed:.2f} s with start-up and model compilation)"
     if avg_fps is not None:

@@ -198,7 +198,7 @@ def main():
     else:
 
         def enter_exit(_):
-            with hd.data():
+            with hd.data(Gst.MapFlags.READ):
                 pass
 
         report(
@@ -213,6 +213,22 @@ def main():
         report(
             "data(Gst.MapFlags.WRITE) enter/exit, 1080p BGRx",
             timed(enter_exit_write, 100, repeat),
+        )
+
+    # 5. data() of I420 1918x1080: GStreamer's strides 1920/960 are not the packed layout, so
+    # the array is a packed copy (and, for WRITE, written back at the end of the block).
+    odd_caps = Gst.Caps.from_string("video/x-raw,format=I420,width=1918,height=1080")
+    odd_size = GstVideo.VideoInfo.new_from_caps(odd_caps).size
+    odd = VideoFrame(Gst.Buffer.new_allocate(None, odd_size, None), caps=odd_caps)
+    for flag, name in ((Gst.MapFlags.READ, "READ"), (Gst.MapFlags.WRITE, "WRITE")):
+
+        def enter_exit_copy(_, flag=flag):
+            with odd.data(flag):
+                pass
+
+        report(
+            f"data({name}) enter/exit, 1918x1080 I420 (packed copy)",
+            timed(enter_exit_copy, 100, repeat),
         )
 
 

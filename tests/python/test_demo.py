@@ -2,7 +2,9 @@
 
 Runs the demo once (as ``cargo xtask demo`` does, in its own process) into a temporary folder and
 asserts its results: a face in (nearly) every frame, the boxes on the face (``faces.REFERENCE``),
-one valid JSON line per frame with DL Streamer's keys, an annotated video with the boxes drawn.
+one valid JSON line per frame with DL Streamer's keys, the same ``gvatrack`` id on the face in
+every frame, an annotated video with the boxes (in the id's colour) and the face's keypoints
+drawn.
 Then the errors a user meets: a missing ``--input``, a file that is not a video.
 """
 
@@ -136,6 +138,39 @@ def test_annotated_video_has_the_boxes_drawn(demo, records) -> None:
             assert max(lines) > 40, (index, side, lines)
         # Far from the box and its label (bottom left, the seat): only the codec's differences.
         assert np.median(diff[100:140, 0:40]) < 10, index
+
+
+def test_the_face_keeps_one_tracking_id_on_every_frame(demo, records) -> None:
+    result, _ = demo
+    ids = [[face.get("id") for face in faces_in(record)] for record in records]
+    # gvatrack's first id is 1; one man, one id, on every frame he is found in.
+    assert all(frame_ids == [1] for frame_ids in ids if frame_ids), ids
+    assert sum(1 for frame_ids in ids if frame_ids) >= MIN_FACE_SHARE * FRAMES
+    assert "  tracked: 1 distinct face id(s) from gvatrack (1)" in result.stdout
+
+
+def test_the_watermark_shows_the_id_and_the_keypoints(demo, records) -> None:
+    _, out = demo
+    annotated = video_frames(out / "faces.webm")
+    originals = video_frames(VIDEO)
+    for index in REFERENCE:
+        (face,) = faces_in(records[index])
+        x, y, w = face["x"], face["y"], face["w"]
+        # A tracked box takes the colour of its id in DL Streamer's table: 1 is green (by the
+        # detection's label_id, 0, it would be red). VP8 blurs it a little.
+        b, g, r = (
+            annotated[index][y : y + 2, x + 2 : x + w - 2].reshape(-1, 3).mean(axis=0)
+        )
+        assert g > 150 and r < 100 and b < 100, (index, (b, g, r))
+        # The six keypoints (the decoder's landmark_points tensor) are dots: at each keypoint
+        # (from the JSON's extra_params) the picture differs from the video.
+        diff = np.abs(annotated[index].astype(int) - originals[index].astype(int)).max(
+            axis=2
+        )
+        for name, (kx, ky) in face["extra_params"].items():
+            px, py = int(kx * WIDTH), int(ky * HEIGHT)
+            near = diff[max(py - 1, 0) : py + 2, max(px - 1, 0) : px + 2]
+            assert near.max() > 50, (index, name, near)
 
 
 def test_missing_input_is_a_clear_error(tmp_path: Path) -> None:

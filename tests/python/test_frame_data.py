@@ -222,8 +222,10 @@ def test_i420_planes_stacked():
         np.testing.assert_array_equal(chroma, np.concatenate([u, v]))
 
 
-def test_i420_padded_block_from_meta():
-    """I420 426x240 with strides 448/224/224 and planes back to back: one strided block."""
+def test_i420_padded_rows_give_the_packed_layout_opencv_reads():
+    """I420 426x240 with strides 448/224/224 and planes back to back. OpenCV (and DL Streamer's
+    scripts) read U row 2j+1 at W/2 = 213 bytes into stacked row j, the buffer has it at 224: no
+    stride makes that a view, so data() is a packed copy (U then V rows of 213 bytes)."""
     width, height, s = 426, 240, 448
     offsets = [0, s * height, s * height + (s // 2) * (height // 2), 0]
     size = offsets[2] + (s // 2) * (height // 2)
@@ -232,49 +234,58 @@ def test_i420_padded_block_from_meta():
         buffer, GstVideo.VideoFrameFlags.NONE, GstVideo.VideoFormat.I420, width, height, 3,
         offsets, [s, s // 2, s // 2, 0],
     )
-    with VideoFrame(buffer, caps=caps_of("I420", width, height)).data() as arr:
-        assert arr.shape == (360, 426, 1) and arr.strides == (448, 1, 1)
-        np.testing.assert_array_equal(arr[:, :, 0], pat[: 360 * 448].reshape(360, 448)[:, :426])
-        # U row 2j is the first half of stacked row j, U row 2j+1 starts half a stride later
-        u_row_1 = pat[offsets[1] + 224 : offsets[1] + 224 + 213]
-        np.testing.assert_array_equal(arr[240, 224 : 224 + 202, 0], u_row_1[:202])
-        assert_zero_copy(arr, buffer)
+    frame = VideoFrame(buffer, caps=caps_of("I420", width, height))
+    u = packed_expected(pat, offsets[1], 224, 213, 120, 1).reshape(-1)
+    v = packed_expected(pat, offsets[2], 224, 213, 120, 1).reshape(-1)
+    with frame.data(Gst.MapFlags.READ) as arr:
+        assert arr.shape == (360, 426, 1) and arr.strides == (426, 1, 1)
+        assert arr.base.copied and not arr.flags.writeable
+        np.testing.assert_array_equal(arr[:240], packed_expected(pat, 0, 448, 426, 240, 1))
+        np.testing.assert_array_equal(arr[240:, :, 0].reshape(-1), np.concatenate([u, v]))
+    with frame.data(Gst.MapFlags.WRITE) as arr:
+        arr[240, 213, 0] = 0xAB  # U row 1, column 0
+        arr[359, 425, 0] = 0xCD  # V row 119, column 212
+        arr[0, 0, 0] = 0xEF
+    want = pat.copy()
+    want[offsets[1] + 224] = 0xAB
+    want[offsets[2] + 119 * 224 + 212] = 0xCD
+    want[0] = 0xEF
+    np.testing.assert_array_equal(buffer_bytes(buffer), want)  # padding and all else untouched
 
 
-def test_i420_default_layout_with_unequal_strides_raises():
-    """GStreamer rounds each I420 stride to 4: 426 → 428 but 213 → 216, not 428/2. No view."""
-    frame, _, _, info = frame_of("I420", 426, 240)
-    assert (info.stride[0], info.stride[1]) == (428, 216)
-    with pytest.raises(RuntimeError, match="not contiguous"), frame.data():
-        pass
-
-
-def test_nv12_planes_with_a_gap_raise():
+def test_nv12_planes_with_a_gap_give_a_packed_copy_written_back():
+    """Decoder padding between the planes (a GstVideoMeta): a packed copy; READ leaves the buffer
+    alone, WRITE writes the copy back into both planes when the block ends."""
     width, height, s = 320, 240, 320
     gap = 4096
-    buffer, _ = new_buffer(s * height * 3 // 2 + gap)
+    buffer, pat = new_buffer(s * height * 3 // 2 + gap)
+    uv = s * height + gap
     GstVideo.buffer_add_video_meta_full(
         buffer, GstVideo.VideoFrameFlags.NONE, GstVideo.VideoFormat.NV12, width, height, 2,
-        [0, s * height + gap, 0, 0], [s, s, 0, 0],
+        [0, uv, 0, 0], [s, s, 0, 0],
     )
     frame = VideoFrame(buffer, caps=caps_of("NV12", width, height))
-    for flag in (Gst.MapFlags.READ, Gst.MapFlags.WRITE):
-        with (
-            pytest.raises(RuntimeError, match="not contiguous.*writes into a copy would be lost"),
-            frame.data(flag),
-        ):
-            pass
+    expected = np.concatenate(
+        [packed_expected(pat, 0, s, width, height, 1), packed_expected(pat, uv, s, width, height // 2, 1)]
+    )
+    with frame.data(Gst.MapFlags.READ) as arr:
+        assert arr.base.copied and not arr.flags.writeable
+        np.testing.assert_array_equal(arr, expected)
+    with frame.data(Gst.MapFlags.WRITE) as arr:
+        np.testing.assert_array_equal(arr, expected)
+        arr[height, 5, 0] = 0x42  # (the buffer is probed after: a WRITE map excludes READ maps)
+    want = pat.copy()
+    want[uv + 5] = 0x42
+    np.testing.assert_array_equal(buffer_bytes(buffer), want)
     # a chroma stride that differs from the luma stride cannot be stacked either
-    buffer, _ = new_buffer(s * height * 2)
+    buffer, pat = new_buffer(s * height * 2)
     GstVideo.buffer_add_video_meta_full(
         buffer, GstVideo.VideoFrameFlags.NONE, GstVideo.VideoFormat.NV12, width, height, 2,
         [0, s * height, 0, 0], [s, s + 64, 0, 0],
     )
-    with (
-        pytest.raises(RuntimeError, match="not contiguous"),
-        VideoFrame(buffer, caps=caps_of("NV12", width, height)).data(),
-    ):
-        pass
+    with VideoFrame(buffer, caps=caps_of("NV12", width, height)).data() as arr:
+        assert arr.base.copied
+        np.testing.assert_array_equal(arr[height:], packed_expected(pat, s * height, s + 64, width, height // 2, 1))
 
 
 def test_buffer_smaller_than_the_layout_raises():
@@ -312,11 +323,10 @@ def test_frame_without_video_info():
 # ---- READ / WRITE ----
 
 
-@pytest.mark.parametrize("flag", [None, Gst.MapFlags.READ, 1])
+@pytest.mark.parametrize("flag", [Gst.MapFlags.READ, 1])
 def test_read_map_is_read_only(flag):
     frame, buffer, pat, _ = frame_of("BGRx", 32, 8)
-    cm = frame.data() if flag is None else frame.data(flag)
-    with cm as arr:
+    with frame.data(flag) as arr:
         assert not arr.flags.writeable
         with pytest.raises(ValueError):
             arr[0, 0, 0] = 1
@@ -390,11 +400,11 @@ def test_buffer_stays_writable_and_meta_can_be_added_inside_and_after():
 def test_remap_while_the_previous_array_is_still_bound():
     """The GStreamer map ends with the block, so READ then WRITE then READ maps all work."""
     frame, _, _, _ = frame_of("NV12", 64, 32)
-    with frame.data() as img:
+    with frame.data(Gst.MapFlags.READ) as img:
         first = img.base
     with frame.data(Gst.MapFlags.WRITE) as img:
         img[3, 4, 0] = 42
-    with frame.data() as img:
+    with frame.data(Gst.MapFlags.READ) as img:
         assert img[3, 4, 0] == 42
     assert not first.mapped and first.released
 
@@ -576,7 +586,7 @@ def test_non_system_memory_keeps_its_map_while_views_live():
 
     buffer = fd_buffer()
     frame = VideoFrame(buffer, caps=caps)
-    with frame.data() as arr:
+    with frame.data(Gst.MapFlags.READ) as arr:
         view = arr[10:12]
         expected = np.array(view)
         mapping = arr.base
@@ -592,7 +602,7 @@ def test_non_system_memory_keeps_its_map_while_views_live():
     buffer = fd_buffer()
     frame = VideoFrame(buffer, caps=caps)
     memory = memory_of(buffer)
-    with frame.data() as arr:
+    with frame.data(Gst.MapFlags.READ) as arr:
         pass
     del arr
     with frame.data(Gst.MapFlags.WRITE) as arr:
@@ -601,7 +611,7 @@ def test_non_system_memory_keeps_its_map_while_views_live():
     assert memory_of(buffer) == memory and buffer.extract_dup(0, 1) == b"\\x09"
     # ... while a READ map still held (its array alive) makes GStreamer copy on write: the
     # writes land in the buffer's new memory, not lost
-    with frame.data() as held:
+    with frame.data(Gst.MapFlags.READ) as held:
         pass
     with frame.data(Gst.MapFlags.WRITE) as again:
         again[0, 0, 1] = 8

@@ -285,26 +285,72 @@ def test_no_deadlock_with_glib_main_loop_probes_and_a_busy_main_thread(tmp_path)
 
 
 def test_stopping_mid_stream_while_the_callback_runs(tmp_path):
-    """set_state(NULL) from the app while a slow callback holds the GIL on the streaming thread."""
-    module = write_script(
-        tmp_path,
-        """
-        import time
-
-        def process_frame(frame):
-            time.sleep(0.002)
-            return True
-        """,
+    """set_state(NULL) from the app while the callback runs on the streaming thread: the
+    callback signals that it is inside, then stays inside until the app has asked for NULL and
+    the sink (PLAYING before) has left PLAYING; then the same pipeline plays again, and every
+    frame of the new run passes the callback and reaches the sink."""
+    state = types.SimpleNamespace(
+        entered=threading.Event(),
+        stopping=threading.Event(),
+        calls=0,
+        block_at=5,
+        saw_stop=None,
+        sink=None,
     )
-    for _ in range(5):
-        pipeline = Gst.parse_launch(
-            f"videotestsrc is-live=false ! {CAPS} ! gvapython name=py module={module} "
-            "! fakesink sync=false"
+    sys.modules["gvapython_stop_marker"] = state
+    try:
+        module = write_script(
+            tmp_path,
+            """
+            import sys
+            import time
+
+            from gi.repository import Gst
+
+            def process_frame(frame):
+                state = sys.modules["gvapython_stop_marker"]
+                state.calls += 1
+                frame.add_message("call %d" % state.calls)
+                if state.calls == state.block_at:
+                    state.entered.set()
+                    deadline = time.monotonic() + 20
+                    state.stopping.wait(20)
+                    while state.stopping.is_set() and time.monotonic() < deadline:
+                        if state.sink.get_state(0)[1] != Gst.State.PLAYING:
+                            state.saw_stop = True
+                            break
+                        time.sleep(0.001)
+                    else:
+                        state.saw_stop = False
+                return True
+            """,
         )
-        pipeline.set_state(Gst.State.PLAYING)
-        assert pipeline.get_state(10 * Gst.SECOND)[0] == Gst.StateChangeReturn.SUCCESS
-        time.sleep(0.05)
-        assert pipeline.set_state(Gst.State.NULL) == Gst.StateChangeReturn.SUCCESS
+        pipeline = Gst.parse_launch(
+            f"videotestsrc num-buffers=40 ! {CAPS} ! gvapython name=py module={module} "
+            "! appsink name=sink sync=false emit-signals=false max-buffers=0"
+        )
+        state.sink = pipeline.get_by_name("sink")
+        for round in range(3):
+            state.calls, state.saw_stop = 0, None
+            state.entered.clear()
+            state.stopping.clear()
+            pipeline.set_state(Gst.State.PLAYING)
+            assert state.entered.wait(TIMEOUT / 4), f"round {round}: no call reached"
+            # Prerolled on an earlier frame, the pipeline gets to PLAYING with the call running.
+            assert pipeline.get_state(10 * Gst.SECOND)[1] == Gst.State.PLAYING
+            state.stopping.set()
+            assert pipeline.set_state(Gst.State.NULL) == Gst.StateChangeReturn.SUCCESS
+            assert state.saw_stop is True, f"round {round}: {state.saw_stop}"
+            assert state.calls == state.block_at, f"round {round}: {state.calls} calls"
+        # Restarted once more, it runs to the end: all 40 frames through the same callback.
+        state.block_at = 0
+        state.calls = 0
+        result = run(pipeline)
+        assert result.eos and not result.errors, result.errors
+        assert messages(result) == [[f"call {i}"] for i in range(1, 41)]
+        assert state.calls == 40
+    finally:
+        del sys.modules["gvapython_stop_marker"]
 
 
 THREADS_APP = """

@@ -505,7 +505,14 @@ def test_pipeline_teardown_with_live_handles_does_not_crash():
         del p, msg
         gc.collect()
     assert len(kept) == 60
-    assert all(tuple(r.rect()) == (1, 2, 3, 4) and d["x_min"] is not None for r, d, _, _ in kept)
+    # The detection tensor holds the box normalized by the frame size (320x240).
+    box = (1 / 320, 2 / 240, 4 / 320, 6 / 240)
+    for r, d, _, _ in kept:
+        assert tuple(r.rect()) == (1, 2, 3, 4), tuple(r.rect())
+        assert (d["x_min"], d["y_min"], d["x_max"], d["y_max"]) == box, dict(d)
+        # DL Streamer's normalized_rect(): x_min, y_min, x_max - x_min, y_max - y_min.
+        normalized = (box[0], box[1], box[2] - box[0], box[3] - box[1])
+        assert tuple(r.normalized_rect()) == normalized, tuple(r.normalized_rect())
     del kept[::2]
     gc.collect()
     kept[0][2]["late"] = 1  # the pipeline is gone: the buffer is ours alone

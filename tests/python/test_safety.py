@@ -454,14 +454,36 @@ def test_meta_removed_outside_gstgva_expires_its_handles(kind):
 
 
 def test_frame_without_video_info_reads_without_critical():
+    """Reads work; what needs the frame size refuses with one exact error and stores nothing;
+    what does not need it (messages, frame tensors) is stored."""
     check("""
     buffer = new_buffer()
     frame = VideoFrame(buffer)
-    assert frame.video_info() is None
+    assert frame.video_info() is None and frame.video_meta() is None
     assert list(frame.regions()) == [] and frame.messages() == [] and list(frame.tensors()) == []
-    repr(frame)
-    try:
-        frame.add_region(1, 2, 3, 4)
-    except RuntimeError as e:
-        assert "no video info" in str(e)
+    assert repr(frame) == "VideoFrame(0x0 unknown, 0 regions, 0 tensors, 0 messages)"
+    NO_INFO = "VideoFrame has no video info: give video_info= or caps= when creating it"
+    NO_INFO_DATA = ("VideoFrame.data: the frame has no video info (give video_info= or caps= when "
+                    "creating the VideoFrame, or use a buffer with a GstVideoMeta)")
+    # call -> (exception type and exact text) or None when it is stored
+    table = [
+        (lambda: frame.add_region(1, 2, 3, 4), (RuntimeError, NO_INFO)),
+        (lambda: frame.add_region(0.1, 0.2, 0.3, 0.4, normalized=True), (RuntimeError, NO_INFO)),
+        (lambda: frame.add_region(1, 2, 3, 4, label="car", confidence=0.5), (RuntimeError, NO_INFO)),
+        (lambda: frame.data().__enter__(), (RuntimeError, NO_INFO_DATA)),
+        (lambda: frame.add_message("kept"), None),
+        (lambda: frame.add_tensor().__setitem__("kept", 7), None),
+    ]
+    for i, (call, expected) in enumerate(table):
+        try:
+            call()
+        except Exception as e:
+            assert expected is not None, f"row {i}: raised {e!r}"
+            assert type(e) is expected[0] and str(e) == expected[1], f"row {i}: {e!r}"
+        else:
+            assert expected is None, f"row {i}: nothing raised, expected {expected}"
+    assert list(frame.regions()) == []
+    assert frame.messages() == ["kept"]
+    assert [dict(t) for t in frame.tensors()] == [{"kept": 7}]
+    assert repr(frame) == "VideoFrame(0x0 unknown, 0 regions, 1 tensors, 1 messages)"
     """)

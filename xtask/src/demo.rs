@@ -1,8 +1,9 @@
 //! `cargo xtask demo`: the main job. Face detection on a real video with a real model, through
 //! the whole gva-rs stack: `gvainference` runs MediaPipe's face detector (the
 //! `face_detection_short_range.tflite` from the wheel, read by OpenVINO as it ships: NHWC input,
-//! no conversion), a `gvapython` module decodes its anchors into face regions, `gvawatermark`
-//! draws them, `gvametaconvert` + `gvametapublish` write one JSON line per frame and
+//! no conversion), a `gvapython` module decodes its anchors into face regions (with their
+//! keypoints), `gvatrack` gives the face its id, `gvawatermark` draws boxes, ids and keypoints,
+//! `gvametaconvert` + `gvametapublish` write one JSON line per frame and
 //! `gvafpscounter` measures the speed; the annotated video and the JSON-lines file land in
 //! `target/demo` (or `--output`).
 //!

@@ -9,6 +9,8 @@
 //! - [`gvametapublish`]: those JSON records to a file, stdout or an MQTT broker.
 //! - [`gvawatermark`]: boxes, labels and confidences drawn into the frames.
 //! - [`gvafpscounter`]: DL Streamer's `FpsCounter(...)` lines.
+//! - [`gvatrack`]: object ids across frames (`object_id`), three DL Streamer tracking types.
+//! - [`gvaattachroi`]: regions from a property or a JSON file (fixed areas, replayed metadata).
 //!
 //! The inference elements share [`base_inference`]: DL Streamer's common properties, the
 //! model read at start and compiled for the negotiated frames (pre-processing inside the
@@ -20,12 +22,14 @@
 use gst::prelude::*;
 
 pub mod base_inference;
+pub mod gvaattachroi;
 pub mod gvaclassify;
 pub mod gvadetect;
 pub mod gvafpscounter;
 pub mod gvainference;
 pub mod gvametaconvert;
 pub mod gvametapublish;
+pub mod gvatrack;
 pub mod gvawatermark;
 mod pads;
 
@@ -57,7 +61,9 @@ fn plugin_init(plugin: &gst::Plugin) -> Result<(), gst::glib::BoolError> {
     gvametaconvert::register(plugin)?;
     gvametapublish::register(plugin)?;
     gvawatermark::register(plugin)?;
-    gvafpscounter::register(plugin)
+    gvafpscounter::register(plugin)?;
+    gvatrack::register(plugin)?;
+    gvaattachroi::register(plugin)
 }
 
 gst::plugin_define!(

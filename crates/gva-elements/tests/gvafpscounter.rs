@@ -17,6 +17,41 @@ fn at(t0: Instant, seconds: f64) -> Instant {
     t0 + Duration::from_secs_f64(seconds)
 }
 
+/// DL Streamer's report line, written here from frame counts (its printf format
+/// `"FpsCounter(%s %.2fsec): total=%.2f fps, number-streams=%d, per-stream=%.2f fps"`, then
+/// `" (%.2f, …)"` per stream when there are several), so that expected lines do not come from
+/// the implementation.
+fn dl_line(period: &str, sec: f64, frames: &[usize]) -> String {
+    let total = frames.iter().sum::<usize>() as f64 / sec;
+    let mut line = format!(
+        "FpsCounter({period} {sec:.2}sec): total={total:.2} fps, number-streams={}, \
+         per-stream={:.2} fps",
+        frames.len(),
+        total / frames.len() as f64
+    );
+    if frames.len() > 1 {
+        let each: Vec<String> = frames
+            .iter()
+            .map(|&n| format!("{:.2}", n as f64 / sec))
+            .collect();
+        line.push_str(&format!(" ({})", each.join(", ")));
+    }
+    line
+}
+
+/// DL Streamer's line for a measurement shorter than 0.1 s.
+fn too_short(sec: f64) -> String {
+    format!(
+        "FPSCounter: Not enough data for calculation. The time interval ({sec:.7} sec) is too \
+         short."
+    )
+}
+
+/// How many of the injected frame `times` pass `keep`.
+fn count(times: &[f64], keep: impl Fn(f64) -> bool) -> usize {
+    times.iter().filter(|&&t| keep(t)).count()
+}
+
 #[test]
 fn lines_are_formatted_like_dl_streamer() {
     assert_eq!(
@@ -96,10 +131,11 @@ fn one_stream_iterative_average_and_overall() {
     let mut counters = FpsCounters::new();
     counters.add(&parse_intervals("1").unwrap(), 0, false);
     let mut lines = Vec::new();
-    // 30 fps for 2 s: frames at 0, 1/30, …; the reports come with the frames at 1.0 s (which
-    // counts 31: the first window holds both ends) and 2.0 s.
-    for i in 0..=60 {
-        let (out, _) = counters.new_frame("cam", at(t0, f64::from(i) / 30.0));
+    // 30 fps for 2 s: frames at 0, 1/30, …; the reports come with the frames at 1.0 s (the
+    // first window holds both ends) and 2.0 s; EOS at 2.5 s.
+    let cam: Vec<f64> = (0..=60).map(|i| f64::from(i) / 30.0).collect();
+    for &t in &cam {
+        let (out, _) = counters.new_frame("cam", at(t0, t));
         lines.extend(out);
     }
     let (out, avg) = counters.eos("cam", at(t0, 2.5));
@@ -107,15 +143,20 @@ fn one_stream_iterative_average_and_overall() {
     assert_eq!(
         lines,
         [
-            "FpsCounter(last 1.00sec): total=31.00 fps, number-streams=1, per-stream=31.00 fps",
-            "FpsCounter(average 1.00sec): total=31.00 fps, number-streams=1, per-stream=31.00 fps",
-            "FpsCounter(last 1.00sec): total=30.00 fps, number-streams=1, per-stream=30.00 fps",
-            "FpsCounter(average 2.00sec): total=30.50 fps, number-streams=1, per-stream=30.50 fps",
-            "FpsCounter(last 0.50sec): total=0.00 fps, number-streams=1, per-stream=0.00 fps",
-            "FpsCounter(overall 2.50sec): total=24.40 fps, number-streams=1, per-stream=24.40 fps",
+            dl_line("last", 1.0, &[count(&cam, |t| t <= 1.0)]),
+            dl_line("average", 1.0, &[count(&cam, |t| t <= 1.0)]),
+            dl_line("last", 1.0, &[count(&cam, |t| t > 1.0 && t <= 2.0)]),
+            dl_line("average", 2.0, &[count(&cam, |t| t <= 2.0)]),
+            dl_line("last", 0.5, &[count(&cam, |t| t > 2.0)]),
+            dl_line("overall", 2.5, &[cam.len()]),
         ]
     );
-    assert_eq!(avg, Some(61.0 / 2.5));
+    // The literal check of the helper on one line (30 frames in the second second).
+    assert_eq!(
+        lines[2],
+        "FpsCounter(last 1.00sec): total=30.00 fps, number-streams=1, per-stream=30.00 fps"
+    );
+    assert_eq!(avg, Some(cam.len() as f64 / 2.5));
 }
 
 #[test]
@@ -124,40 +165,58 @@ fn streams_aggregate_and_leave() {
     let mut counters = FpsCounters::new();
     counters.add(&parse_intervals("2").unwrap(), 0, false);
     let mut lines = Vec::new();
-    // Stream "b" at 20 fps and "a" at 10 fps from t=0. The average counter restarts when "a"
-    // joins (same instant, after b's first frame, which is dropped from the average); the
-    // interval counter keeps it.
-    for i in 0..=40 {
-        let t = f64::from(i) / 20.0;
+    // Stream "b" at 20 fps and "a" at 10 fps from t=0, b's frame first at equal times. Streams
+    // are reported in name order (a, b). The average counter restarts when "a" joins (same
+    // instant, after b's first frame, which is dropped from the average); the interval counter
+    // keeps it. Reports come with b's frames at 1.0 s and 2.0 s, before a's frame of that time.
+    let b: Vec<f64> = (0..=40).map(|i| f64::from(i) / 20.0).collect();
+    let a: Vec<f64> = (0..=20).map(|i| f64::from(i) / 10.0).collect();
+    for (i, &t) in b.iter().enumerate() {
         lines.extend(counters.new_frame("b", at(t0, t)).0);
         if i % 2 == 0 {
-            lines.extend(counters.new_frame("a", at(t0, t)).0);
+            lines.extend(counters.new_frame("a", at(t0, a[i / 2])).0);
         }
     }
     assert_eq!(
         lines,
         [
-            "FpsCounter(average 1.00sec): total=30.00 fps, number-streams=2, per-stream=15.00 fps (10.00, 20.00)",
-            "FpsCounter(last 2.00sec): total=30.50 fps, number-streams=2, per-stream=15.25 fps (10.00, 20.50)",
-            "FpsCounter(average 2.00sec): total=30.00 fps, number-streams=2, per-stream=15.00 fps (10.00, 20.00)",
+            dl_line(
+                "average",
+                1.0,
+                &[count(&a, |t| t < 1.0), count(&b, |t| t > 0.0 && t <= 1.0)]
+            ),
+            dl_line("last", 2.0, &[count(&a, |t| t < 2.0), b.len()]),
+            dl_line(
+                "average",
+                2.0,
+                &[count(&a, |t| t < 2.0), count(&b, |t| t > 0.0)]
+            ),
         ]
     );
     lines.clear();
-    // "b" ends first: the final reports cover both streams, then "a" goes on alone.
+    // "b" ends first at 2.0 s: the final reports cover both streams (the interval counter
+    // reported at that very instant), then "a" goes on alone, both counters restarted at 2.0 s.
     lines.extend(counters.eos("b", at(t0, 2.0)).0);
-    for i in 1..=10 {
-        lines.extend(counters.new_frame("a", at(t0, 2.0 + f64::from(i) / 10.0)).0);
+    let a_alone: Vec<f64> = (1..=10).map(|i| 2.0 + f64::from(i) / 10.0).collect();
+    for &t in &a_alone {
+        lines.extend(counters.new_frame("a", at(t0, t)).0);
     }
     lines.extend(counters.eos("a", at(t0, 3.0)).0);
     assert_eq!(
         lines,
         [
-            "FPSCounter: Not enough data for calculation. The time interval (0.0000000 sec) is too short.",
-            "FpsCounter(overall 2.00sec): total=30.50 fps, number-streams=2, per-stream=15.25 fps (10.50, 20.00)",
-            "FpsCounter(average 1.00sec): total=10.00 fps, number-streams=1, per-stream=10.00 fps",
-            "FpsCounter(last 1.00sec): total=10.00 fps, number-streams=1, per-stream=10.00 fps",
-            "FpsCounter(overall 1.00sec): total=10.00 fps, number-streams=1, per-stream=10.00 fps",
+            too_short(0.0),
+            dl_line("overall", 2.0, &[a.len(), count(&b, |t| t > 0.0)]),
+            dl_line("average", 1.0, &[a_alone.len()]),
+            dl_line("last", 1.0, &[a_alone.len()]),
+            dl_line("overall", 1.0, &[a_alone.len()]),
         ]
+    );
+    // The literal check of the helper on a line with two streams (21 and 40 frames in 2 s).
+    assert_eq!(
+        lines[1],
+        "FpsCounter(overall 2.00sec): total=30.50 fps, number-streams=2, per-stream=15.25 fps \
+         (10.50, 20.00)"
     );
 }
 
@@ -348,11 +407,7 @@ fn one_stream_reports_every_interval_and_overall_at_eos() {
     let overall = parsed.last().unwrap();
     assert_eq!(overall.period, "overall", "{lines:#?}");
     // All 45 frames over the measured time (both printed with two decimals).
-    let frames = overall.total * overall.sec;
-    assert!(
-        (frames - 45.0).abs() < 0.01 * overall.total + 0.01 * overall.sec + 0.01,
-        "{overall:?}"
-    );
+    assert!(reports(overall, 45.0), "{overall:?}");
     let avg: f32 = pipeline
         .downcast_ref::<gst::Bin>()
         .unwrap()
@@ -409,11 +464,7 @@ fn starting_frame_leaves_frames_out_of_the_average() {
         .find(|l| l.period == "overall")
         .unwrap_or_else(|| panic!("{lines:#?}"));
     // 15 frames counted.
-    let frames = overall.total * overall.sec;
-    assert!(
-        (frames - 15.0).abs() < 0.01 * overall.total + 0.01 * overall.sec + 0.01,
-        "{overall:?}"
-    );
+    assert!(reports(&overall, 15.0), "{overall:?}");
     // interval=10 never elapsed: its report comes only at EOS, before the overall one.
     assert_eq!(
         lines
@@ -459,9 +510,19 @@ fn bad_interval_fails_the_start_with_a_clear_error() {
     assert!(e.contains("invalid interval 'abc,2'"), "{e}");
 }
 
+/// Frames a parsed line reports (total fps times seconds, both printed with two decimals).
+fn frames_of(line: &Line) -> f64 {
+    line.total * line.sec
+}
+
+/// Whether a line reports `n` frames, to the precision of its two decimals.
+fn reports(line: &Line, n: f64) -> bool {
+    (frames_of(line) - n).abs() < 0.01 * line.total + 0.01 * line.sec + 0.01
+}
+
 #[test]
 fn properties_have_dl_streamers_defaults() {
-    common::init();
+    let output = capture();
     let e = gst::ElementFactory::make("gvafpscounter").build().unwrap();
     assert_eq!(
         e.property::<Option<String>>("interval").as_deref(),
@@ -479,4 +540,55 @@ fn properties_have_dl_streamers_defaults() {
     assert_eq!(e.property::<u32>("starting-frame"), 7);
     let spec = e.find_property("avg-fps").unwrap();
     assert!(!spec.flags().contains(glib::ParamFlags::WRITABLE));
+
+    // The element acts on what was set: "1,5" is two interval counters, so two "last" reports
+    // at EOS before the overall one (the run is shorter than 5 s: the "5" counter reports all
+    // 20 frames), and starting-frame 7 leaves 7 of the 20 frames out of the overall one.
+    let pipeline = gst::Pipeline::new();
+    let src = gst::ElementFactory::make("videotestsrc")
+        .property("is-live", true)
+        .property("num-buffers", 20)
+        .build()
+        .unwrap();
+    let caps = gst::ElementFactory::make("capsfilter")
+        .property(
+            "caps",
+            "video/x-raw,framerate=30/1,width=64,height=48"
+                .parse::<gst::Caps>()
+                .unwrap(),
+        )
+        .build()
+        .unwrap();
+    let sink = gst::ElementFactory::make("fakesink")
+        .property("sync", false)
+        .build()
+        .unwrap();
+    pipeline.add_many([&src, &caps, &e, &sink]).unwrap();
+    gst::Element::link_many([&src, &caps, &e, &sink]).unwrap();
+    play(pipeline.upcast_ref()).unwrap();
+    let lines = lines(&output);
+    let n = lines.len();
+    assert!(n >= 3, "{lines:#?}");
+    let overall = parse(&lines[n - 1]).unwrap_or_else(|| panic!("{lines:#?}"));
+    assert_eq!(overall.period, "overall", "{lines:#?}");
+    assert!(reports(&overall, 13.0), "{overall:?} in {lines:#?}");
+    let five = parse(&lines[n - 2]).unwrap_or_else(|| panic!("{lines:#?}"));
+    assert_eq!(five.period, "last", "{lines:#?}");
+    assert!(reports(&five, 20.0), "{five:?} in {lines:#?}");
+    // The "1" counter's EOS report: a "last" line, or "Not enough data" if it had just
+    // reported.
+    assert!(
+        parse(&lines[n - 3]).is_none_or(|l| l.period == "last"),
+        "{lines:#?}"
+    );
+    assert_eq!(
+        lines
+            .iter()
+            .filter(|l| l.starts_with("FpsCounter(overall"))
+            .count(),
+        1,
+        "{lines:#?}"
+    );
+    let avg: f32 = e.property("avg-fps");
+    assert!((f64::from(avg) - overall.total).abs() <= 0.006, "{avg}");
 }

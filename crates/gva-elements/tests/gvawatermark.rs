@@ -8,11 +8,58 @@ use gva_meta::{NewRegion, VideoFrame};
 
 use gstgva::gvawatermark::{Watermark, rgb_to_yuv, table_color};
 
+/// BT.601 (Kr, Kb), for the unit check of `rgb_to_yuv`.
+const BT601: (f64, f64) = (0.299, 0.114);
+
 const W: usize = 320;
 const H: usize = 240;
 const ALL: [&str; 8] = ["BGR", "RGB", "BGRx", "RGBx", "BGRA", "RGBA", "NV12", "I420"];
-/// BT.601 limited range, as set in the caps of the YUV tests.
-const BT601: (f64, f64) = (0.299, 0.114);
+
+/// DL Streamer's colour table (R, G, B), indexed by label id modulo 18 (DLSTREAMER.md §5.3).
+const PALETTE: [[u8; 3]; 18] = [
+    [255, 0, 0],
+    [0, 255, 0],
+    [0, 0, 255],
+    [255, 255, 0],
+    [0, 255, 255],
+    [255, 0, 255],
+    [255, 170, 0],
+    [255, 0, 170],
+    [0, 255, 170],
+    [170, 255, 0],
+    [170, 0, 255],
+    [0, 170, 255],
+    [255, 85, 0],
+    [85, 255, 0],
+    [0, 255, 85],
+    [0, 85, 255],
+    [85, 0, 255],
+    [255, 0, 85],
+];
+
+/// The table colours these tests draw on YUV frames, as the frame stores them: 8-bit Y, U, V
+/// in BT.601 limited range (the YUV tests' caps say `colorimetry=bt601`), computed by hand:
+///
+/// ```text
+/// Y' = 0.299 R + 0.587 G + 0.114 B                      (0..255)
+/// Y  = 16  + 219/255 · Y'
+/// U  = 128 + 224/255 · (B − Y') / 1.772                  (1.772 = 2 · (1 − 0.114))
+/// V  = 128 + 224/255 · (R − Y') / 1.402                  (1.402 = 2 · (1 − 0.299))
+/// rounded to the nearest integer.
+///
+/// 0 red     (255, 0, 0):   Y' =  76.245  Y =  81.481 →  81  U = 128 −  37.797 →  90  V = 128 + 112     → 240
+/// 1 green   (0, 255, 0):   Y' = 149.685  Y = 144.553 → 145  U = 128 −  74.203 →  54  V = 128 −  93.786 →  34
+/// 2 blue    (0, 0, 255):   Y' =  29.070  Y =  40.966 →  41  U = 128 + 112     → 240  V = 128 −  18.214 → 110
+/// 3 yellow  (255, 255, 0): Y' = 225.930  Y = 210.034 → 210  U = 128 − 112     →  16  V = 128 +  18.214 → 146
+/// 5 magenta (255, 0, 255): Y' = 105.315  Y = 106.447 → 106  U = 128 +  74.203 → 202  V = 128 +  93.786 → 222
+/// ```
+const YUV_BT601: [(usize, [u8; 3]); 5] = [
+    (0, [81, 90, 240]),
+    (1, [145, 54, 34]),
+    (2, [41, 240, 110]),
+    (3, [210, 16, 146]),
+    (5, [106, 202, 222]),
+];
 
 fn caps(format: &str, width: usize, height: usize) -> String {
     let colorimetry = if matches!(format, "NV12" | "I420") {
@@ -55,15 +102,20 @@ fn black(format: &str, width: usize, height: usize) -> gst::Buffer {
 }
 
 /// The colour of table index `index` as the frame stores it: packed bytes (x/alpha 255) or
-/// `[Y, U, V]`.
-fn color(format: &str, index: i64) -> Vec<u8> {
-    let [r, g, b] = table_color(index);
+/// `[Y, U, V]` (BT.601 limited range), from the literals above.
+fn color(format: &str, index: usize) -> Vec<u8> {
+    let [r, g, b] = PALETTE[index % PALETTE.len()];
     match format {
         "BGR" => vec![b, g, r],
         "RGB" => vec![r, g, b],
         "BGRx" | "BGRA" => vec![b, g, r, 255],
         "RGBx" | "RGBA" => vec![r, g, b, 255],
-        _ => rgb_to_yuv([r, g, b], BT601.0, BT601.1, false).to_vec(),
+        _ => YUV_BT601
+            .iter()
+            .find(|(i, _)| *i == index % PALETTE.len())
+            .unwrap_or_else(|| panic!("no hand-computed YUV for table index {index}"))
+            .1
+            .to_vec(),
     }
 }
 
@@ -193,11 +245,23 @@ fn box_edges_have_the_table_colour_in_every_format() {
 }
 
 #[test]
-fn known_colours_of_the_table() {
+fn the_painters_table_and_yuv_are_dl_streamers() {
+    // The painter's own table and conversion, against the literals above.
+    for (i, rgb) in PALETTE.iter().enumerate() {
+        let i = i as i64;
+        assert_eq!(table_color(i), *rgb, "index {i}");
+        assert_eq!(table_color(i + 18), *rgb, "index {i} + 18");
+        assert_eq!(table_color(i - 18), *rgb, "index {i} - 18");
+    }
+    for (i, yuv) in YUV_BT601 {
+        assert_eq!(
+            rgb_to_yuv(PALETTE[i], BT601.0, BT601.1, false),
+            yuv,
+            "index {i}"
+        );
+    }
     assert_eq!(color("BGR", 2), [255, 0, 0]);
     assert_eq!(color("RGBA", 6), [255, 170, 0, 255]);
-    assert_eq!(color("I420", 2), [41, 240, 110]);
-    assert_eq!(color("NV12", 0), [81, 90, 240]);
     assert_eq!(color("BGRx", 20), color("BGRx", 2));
 }
 
@@ -529,10 +593,16 @@ fn padded_strides_from_the_video_meta_are_honoured() {
 #[test]
 fn caps_colorimetry_sets_the_yuv_colour() {
     common::init();
+    // Red (255, 0, 0) by hand, with the formula of YUV_BT601 and the caps' matrix and range:
+    // BT.709 (Kr 0.2126, Kb 0.0722), limited: Y' = 54.213, Y = 16 + 219/255 · 54.213 = 62.559
+    //   → 63, U = 128 − 224/255 · 54.213 / 1.8556 = 102.336 → 102, V = 128 + 224/255 · 200.787
+    //   / 1.5748 = 240;
+    // BT.601 limited: as YUV_BT601;
+    // BT.601 full range: Y = Y' = 76.245 → 76, U = 128 − 76.245 / 1.772 = 84.972 → 85,
+    //   V = 128 + 178.755 / 1.402 = 255.5 → 255 (clamped).
     let cases = [
         ("bt709", [63, 102, 240]),
         ("bt601", [81, 90, 240]),
-        // Full range BT.601 (DL Streamer's formula, which ignores the range).
         ("1:4:0:0", [76, 85, 255]),
     ];
     for (colorimetry, expected) in cases {

@@ -8,7 +8,7 @@ use std::collections::HashSet;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use broker::{Broker, MosquittoSub, Options, Subscriber};
+use broker::{Broker, Gate, MosquittoSub, Options, Subscriber};
 use gst::prelude::*;
 use gva_meta::JsonMeta;
 
@@ -42,6 +42,8 @@ struct Run {
     pipeline: gst::Pipeline,
     src: gst_app::AppSrc,
     messages: Arc<Mutex<Vec<(gst::MessageType, String)>>>,
+    /// A state change hung: dropping the run must not wait for it too.
+    hung: std::sync::atomic::AtomicBool,
 }
 
 impl Run {
@@ -74,6 +76,7 @@ impl Run {
             pipeline,
             src,
             messages,
+            hung: std::sync::atomic::AtomicBool::new(false),
         }
     }
 
@@ -129,7 +132,63 @@ impl Run {
 
 impl Drop for Run {
     fn drop(&mut self) {
-        let _ = self.pipeline.set_state(gst::State::Null);
+        if !self.hung.load(std::sync::atomic::Ordering::SeqCst) {
+            let _ = self.pipeline.set_state(gst::State::Null);
+        }
+    }
+}
+
+/// Waits (up to 60 s) until `records()` holds frame `frame` of `source`; returns them all. Records
+/// on one connection arrive in order: everything sent before it has arrived too.
+fn wait_for_frame(records: impl Fn() -> Vec<String>, source: &str, frame: usize) -> Vec<String> {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let got = records();
+        if got
+            .iter()
+            .any(|r| frame_of(r) == (source.to_owned(), frame))
+        {
+            return got;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "{source}: frame {frame} not received within 60 s ({} records)",
+            got.len()
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+impl Run {
+    /// Waits (up to 60 s) for a bus warning containing `text`; returns it.
+    fn wait_for_warning(&self, text: &str) -> String {
+        let deadline = Instant::now() + Duration::from_secs(60);
+        loop {
+            if let Some(w) = self
+                .all(gst::MessageType::Warning)
+                .into_iter()
+                .find(|w| w.contains(text))
+            {
+                return w;
+            }
+            assert!(Instant::now() < deadline, "no warning with {text:?}");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    /// Sets the pipeline to NULL from another thread, so that a hang fails the test (after
+    /// 60 s) instead of stalling it.
+    fn stop_or_fail(&self, what: &str) {
+        let (done_tx, done_rx) = std::sync::mpsc::channel();
+        let pipeline = self.pipeline.clone();
+        std::thread::spawn(move || {
+            let _ = done_tx.send(pipeline.set_state(gst::State::Null));
+        });
+        let Ok(stopped) = done_rx.recv_timeout(Duration::from_secs(60)) else {
+            self.hung.store(true, std::sync::atomic::Ordering::SeqCst);
+            panic!("{what}: NULL hangs");
+        };
+        stopped.expect("stops");
     }
 }
 
@@ -224,47 +283,83 @@ fn qos0_from_mqtt_config_delivers_in_order() {
 
 #[test]
 fn a_broker_restart_mid_stream_loses_nothing() {
-    let mut broker = Broker::with(Options {
-        persistence: true,
-        ..Options::default()
-    });
-    let topic = "gva/restart";
-    let sub = Subscriber::start(&broker, topic, None);
-    let run = Run::new(&format!(
-        "address={} topic={topic} max-reconnect-interval=1 flush-timeout=30",
-        broker.address()
-    ));
-    run.play().expect("plays");
-    let n = 3000;
-    for i in 0..1000 {
-        run.push(i, Some(&record("r", i)));
+    // The broker stops (SIGTERM, as a service manager does) or dies (SIGKILL) with 1000
+    // records delivered, 1000 more are published while it is away, and 1000 after it is back.
+    // The publisher reaches the broker through a gate that stays closed until the broker is
+    // back and a new subscriber is on it, so that what the publisher sends after the restart
+    // has a reader; the broker keeps no sessions (nothing to lose in a kill).
+    for signal in ["TERM", "KILL"] {
+        let mut broker = Broker::start();
+        let gate = Gate::start(Some(broker.port));
+        let topic = "gva/restart";
+        let before = Subscriber::start(&broker, topic, None);
+        let max_held = 100;
+        let run = Run::new(&format!(
+            "address={} topic={topic} max-reconnect-interval=1 flush-timeout=30 \
+             max-buffered-records={max_held}",
+            gate.address()
+        ));
+        run.play().expect("plays");
+        let n = 3000;
+        for i in 0..1000 {
+            run.push(i, Some(&record("r", i)));
+        }
+        // Every record so far has reached the subscriber: nothing the broker acknowledged
+        // is only in the broker when it goes.
+        let first = wait_for_frame(|| before.records(), "r", 999);
+        assert_eq!(assert_all_in_order(&first, "r", 1000), 0, "SIG{signal}");
+        drop(before);
+        gate.set_open(false);
+        match signal {
+            "TERM" => broker.stop(),
+            _ => broker.kill(),
+        }
+        run.wait_for_warning("lost the connection to the MQTT broker at 127.0.0.1:");
+        // Held while the broker is away (the stream waits once max-buffered-records are held).
+        for i in 1000..2000 {
+            run.push(i, Some(&record("r", i)));
+        }
+        broker.restart();
+        let after = Subscriber::start(&broker, topic, None);
+        gate.set_open(true);
+        for i in 2000..n {
+            run.push(i, Some(&record("r", i)));
+        }
+        run.finish().expect("EOS without error");
+        let second = wait_for_frame(|| after.records(), "r", n - 1);
+        let all: Vec<String> = first.iter().chain(&second).cloned().collect();
+        let duplicates = assert_all_in_order(&all, "r", n);
+        // QoS 1 is at-least-once: the publisher re-sends, after a reconnect, exactly the
+        // records the broker had not acknowledged, each once. It holds at most
+        // max-buffered-records unacknowledged records, so one connection loss repeats at most
+        // that many, all from before the loss; what is first sent after the reconnect travels
+        // on one connection and arrives once.
+        let repeated: Vec<usize> = second
+            .iter()
+            .map(|r| frame_of(r).1)
+            .filter(|&f| f < 1000)
+            .collect();
+        assert_eq!(duplicates, repeated.len(), "SIG{signal}");
+        assert!(
+            repeated.len() <= max_held,
+            "SIG{signal}: {} records repeated, more than the {max_held} that can be unacknowledged",
+            repeated.len()
+        );
+        assert_eq!(
+            assert_all_in_order(&second, "r", 0) - repeated.len(),
+            n - 1000,
+            "SIG{signal}: the records after the loss arrive once"
+        );
+        eprintln!(
+            "broker SIG{signal}: {n} records, {} received, {duplicates} duplicates",
+            all.len()
+        );
+        let warnings = run.all(gst::MessageType::Warning).join("\n");
+        assert!(
+            warnings.contains("reconnected to the MQTT broker"),
+            "SIG{signal}: {warnings}"
+        );
     }
-    sub.wait_for(300, Duration::from_secs(10));
-    broker.stop();
-    // Records published while the broker is away are held.
-    for i in 1000..2000 {
-        run.push(i, Some(&record("r", i)));
-    }
-    broker.restart();
-    for i in 2000..n {
-        run.push(i, Some(&record("r", i)));
-    }
-    run.finish().expect("EOS without error");
-    let got = sub.wait_for(n, Duration::from_secs(30));
-    let duplicates = assert_all_in_order(&got, "r", n);
-    eprintln!(
-        "broker restart: {n} records, {} received, {duplicates} duplicates",
-        got.len()
-    );
-    let warnings = run.all(gst::MessageType::Warning).join("\n");
-    assert!(
-        warnings.contains("lost the connection to the MQTT broker at 127.0.0.1:"),
-        "{warnings}"
-    );
-    assert!(
-        warnings.contains("reconnected to the MQTT broker"),
-        "{warnings}"
-    );
 }
 
 #[test]
@@ -289,23 +384,7 @@ fn a_full_buffer_warns_and_waits_then_delivers() {
             let _ = src.push_buffer(buffer(i, Some(&record("b", i))));
         }
     });
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while !run
-        .all(gst::MessageType::Warning)
-        .iter()
-        .any(|w| w.contains("max-buffered-records=5"))
-    {
-        assert!(
-            Instant::now() < deadline,
-            "no warning about the full buffer"
-        );
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    let warning = run
-        .all(gst::MessageType::Warning)
-        .into_iter()
-        .find(|w| w.contains("max-buffered-records"))
-        .expect("the warning");
+    let warning = run.wait_for_warning("max-buffered-records");
     assert_eq!(
         warning,
         format!(
@@ -322,9 +401,10 @@ fn a_full_buffer_warns_and_waits_then_delivers() {
 
 #[test]
 fn stopping_while_the_broker_is_away_does_not_hang() {
+    // flush-timeout is an hour: a stop must not wait for it (a hang fails the test).
     let mut broker = Broker::start();
     let run = Run::new(&format!(
-        "address={} topic=gva/stop max-buffered-records=2 flush-timeout=30",
+        "address={} topic=gva/stop max-buffered-records=2 flush-timeout=3600",
         broker.address()
     ));
     run.play().expect("plays");
@@ -335,21 +415,19 @@ fn stopping_while_the_broker_is_away_does_not_hang() {
             let _ = src.push_buffer(buffer(i, Some(&record("s", i))));
         }
     });
-    std::thread::sleep(Duration::from_millis(500));
-    let start = Instant::now();
-    run.pipeline.set_state(gst::State::Null).expect("stops");
-    assert!(
-        start.elapsed() < Duration::from_secs(10),
-        "{:?}",
-        start.elapsed()
-    );
+    // The stream waits: two records held, the third one blocked.
+    run.wait_for_warning("max-buffered-records=2");
+    run.stop_or_fail("stop with the broker away");
     pusher.join().expect("the pusher ends");
     let error = run
         .first(gst::MessageType::Error)
         .expect("undelivered records are reported");
-    assert!(
-        error.contains("records were not delivered to the MQTT broker at 127.0.0.1:"),
-        "{error}"
+    assert_eq!(
+        error,
+        format!(
+            "2 records were not delivered to the MQTT broker at {} (flush-timeout=3600 s)",
+            broker.address()
+        )
     );
 }
 
@@ -393,19 +471,27 @@ fn credentials_right_ones_work_wrong_ones_fail_clearly() {
     drop(run);
 
     let wrong = "wrong-Pa55-word-9921";
-    for (props, password) in [("username=camera", Some(wrong)), ("", None)] {
+    // The broker logs each refused attempt; three attempts are allowed, but a refusal is not
+    // retried: one attempt each.
+    let refused = "disconnected, not authorised.";
+    assert_eq!(broker.log_count(refused, 0), 0);
+    for (attempts, (props, password)) in [("username=camera", Some(wrong)), ("", None)]
+        .into_iter()
+        .enumerate()
+    {
         let run = Run::new(&format!(
-            "address={} topic={topic} {props}",
+            "address={} topic={topic} max-connect-attempts=3 {props}",
             broker.address()
         ));
         if let Some(p) = password {
             run.set_password(p);
         }
-        let start = Instant::now();
         let error = run.play().expect_err("refused");
-        assert!(
-            start.elapsed() < Duration::from_secs(5),
-            "a refusal is not retried"
+        assert_eq!(
+            broker.log_count(refused, attempts + 1),
+            attempts + 1,
+            "{props}: one attempt\n{}",
+            broker.log()
         );
         assert_eq!(
             error,
@@ -473,12 +559,7 @@ fn an_unreachable_broker_fails_the_start_with_its_address() {
     let run = Run::new(&format!(
         "address=127.0.0.1:{port} topic=t max-connect-attempts=2"
     ));
-    let start = Instant::now();
     let error = run.play().expect_err("cannot start");
-    assert!(
-        start.elapsed() >= Duration::from_secs(1),
-        "one back-off between the two attempts"
-    );
     assert!(
         error.starts_with(&format!(
             "could not connect to the MQTT broker at 127.0.0.1:{port} after 2 attempt(s) (max-connect-attempts=2): "
@@ -486,6 +567,26 @@ fn an_unreachable_broker_fails_the_start_with_its_address() {
         "{error}"
     );
     assert!(error.contains("Connection refused"), "{error}");
+    drop(run);
+
+    // Counted on the other side: a listener that closes every connection sees exactly
+    // max-connect-attempts of them, and none after the start has failed.
+    let gate = Gate::start(None);
+    let run = Run::new(&format!(
+        "address={} topic=t max-connect-attempts=3",
+        gate.address()
+    ));
+    let error = run.play().expect_err("cannot start");
+    assert!(
+        error.starts_with(&format!(
+            "could not connect to the MQTT broker at {} after 3 attempt(s) (max-connect-attempts=3): ",
+            gate.address()
+        )),
+        "{error}"
+    );
+    assert_eq!(gate.accepted(), 3, "{error}");
+    drop(run);
+    assert_eq!(gate.accepted(), 3, "no attempt after the failed start");
 }
 
 #[test]
@@ -640,30 +741,69 @@ fn tls_without_verification_works_and_warns() {
 
 #[test]
 fn at_eos_undelivered_records_are_reported_after_flush_timeout() {
-    let mut broker = Broker::start();
+    // The connection to a running broker is cut and new ones are refused (a gate in between):
+    // at EOS the element waits flush-timeout for the held records, then reports them.
+    let broker = Broker::start();
+    let gate = Gate::start(Some(broker.port));
     let run = Run::new(&format!(
         "address={} topic=gva/eos flush-timeout=1 max-reconnect-interval=1",
-        broker.address()
+        gate.address()
     ));
     run.play().expect("plays");
-    broker.stop();
+    gate.set_open(false);
+    gate.cut();
     for i in 0..5 {
         run.push(i, Some(&record("e", i)));
     }
-    let start = Instant::now();
     let error = run.finish().expect_err("the records cannot be delivered");
-    assert!(
-        start.elapsed() < Duration::from_secs(8),
-        "{:?}",
-        start.elapsed()
-    );
     assert_eq!(
         error,
         format!(
             "5 records were not delivered to the MQTT broker at {} (flush-timeout=1 s)",
-            broker.address()
+            gate.address()
         )
     );
+    drop(run);
+
+    // The wait is a wait: when the way to the broker opens again during it, the held records
+    // are delivered and the stream ends without error.
+    let sub = Subscriber::start(&broker, "gva/eos", None);
+    gate.set_open(true);
+    let run = Run::new(&format!(
+        "address={} topic=gva/eos flush-timeout=60 max-reconnect-interval=1",
+        gate.address()
+    ));
+    run.play().expect("plays");
+    gate.set_open(false);
+    gate.cut();
+    run.wait_for_warning("lost the connection");
+    for i in 0..5 {
+        run.push(i, Some(&record("w", i)));
+    }
+    // EOS reaches the element, which now waits for the held records.
+    let (eos_tx, eos_rx) = std::sync::mpsc::channel();
+    let eos_tx = Mutex::new(eos_tx);
+    run.pipeline
+        .by_name("publish")
+        .expect("the element")
+        .static_pad("sink")
+        .expect("its sink pad")
+        .add_probe(gst::PadProbeType::EVENT_DOWNSTREAM, move |_, info| {
+            if let Some(gst::PadProbeData::Event(e)) = &info.data
+                && e.type_() == gst::EventType::Eos
+            {
+                let _ = eos_tx.lock().unwrap().send(());
+            }
+            gst::PadProbeReturn::Ok
+        });
+    let _ = run.src.end_of_stream();
+    eos_rx
+        .recv_timeout(Duration::from_secs(30))
+        .expect("EOS reaches gvametapublish");
+    gate.set_open(true);
+    run.finish().expect("EOS without error");
+    let got = wait_for_frame(|| sub.records(), "w", 4);
+    assert_eq!(got, (0..5).map(|i| record("w", i)).collect::<Vec<_>>());
 }
 
 #[test]

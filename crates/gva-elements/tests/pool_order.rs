@@ -62,21 +62,115 @@ fn skipped_frames_keep_their_place_among_requests_in_flight() {
 #[test]
 fn stopping_with_frames_in_flight_does_not_hang_and_restarts() {
     use gst::prelude::*;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::{Arc, mpsc};
+    use std::time::Duration;
     common::init();
     let pipeline = gst::parse::launch(&format!(
-        "videotestsrc ! video/x-raw,format=BGR,width=64,height=64 \
-         ! gvadetect nireq=4 model={} ! fakesink name=sink",
+        "videotestsrc ! video/x-raw,format=BGR,width=64,height=64,framerate=30/1 \
+         ! gvadetect name=detect nireq=4 model={} ! appsink name=sink sync=false",
         model("detector_ssd.xml")
     ))
+    .expect("a pipeline")
+    .downcast::<gst::Pipeline>()
     .expect("a pipeline");
-    for _ in 0..2 {
+    let detect = pipeline.by_name("detect").expect("gvadetect");
+    let sink = pipeline
+        .by_name("sink")
+        .and_downcast::<gst_app::AppSink>()
+        .expect("appsink");
+    // Frames that entered gvadetect, and frames that left it (reached the appsink); each
+    // frame that enters sends how many are inside.
+    let entered = Arc::new(AtomicUsize::new(0));
+    let left = Arc::new(AtomicUsize::new(0));
+    let (inside_tx, inside_rx) = mpsc::channel::<usize>();
+    {
+        let (entered, left) = (entered.clone(), left.clone());
+        let inside_tx = std::sync::Mutex::new(inside_tx);
+        detect.static_pad("sink").expect("a sink pad").add_probe(
+            gst::PadProbeType::BUFFER,
+            move |_, _| {
+                let n = entered.fetch_add(1, Ordering::SeqCst) + 1;
+                let _ = inside_tx
+                    .lock()
+                    .unwrap()
+                    .send(n - left.load(Ordering::SeqCst));
+                gst::PadProbeReturn::Ok
+            },
+        );
+    }
+    {
+        let left = left.clone();
+        sink.static_pad("sink").expect("a sink pad").add_probe(
+            gst::PadProbeType::BUFFER,
+            move |_, _| {
+                left.fetch_add(1, Ordering::SeqCst);
+                gst::PadProbeReturn::Ok
+            },
+        );
+    }
+    let src = detect.static_pad("src").expect("a src pad");
+    for round in 0..2 {
+        // Downstream holds the first frame that comes out (a blocking probe, released when
+        // the pad deactivates), so the frames behind it stay inside gvadetect.
+        let block = src
+            .add_probe(
+                gst::PadProbeType::BLOCK | gst::PadProbeType::BUFFER,
+                |_, _| gst::PadProbeReturn::Ok,
+            )
+            .expect("a blocking probe");
+        while inside_rx.try_recv().is_ok() {}
         pipeline.set_state(gst::State::Playing).expect("plays");
-        let (result, _, _) = pipeline.state(gst::ClockTime::from_seconds(10));
-        result.expect("reaches PLAYING");
-        std::thread::sleep(std::time::Duration::from_millis(100));
-        pipeline.set_state(gst::State::Null).expect("stops");
+        // Wait until at least nireq frames are inside: in the requests, or done and waiting
+        // behind the held one.
+        let deadline = std::time::Instant::now() + Duration::from_secs(30);
+        loop {
+            let timeout = deadline.saturating_duration_since(std::time::Instant::now());
+            match inside_rx.recv_timeout(timeout) {
+                Ok(n) if n >= 4 => break,
+                Ok(_) => {}
+                Err(e) => panic!("round {round}: fewer than 4 frames inside gvadetect: {e}"),
+            }
+        }
+        assert_eq!(
+            left.load(Ordering::SeqCst),
+            0,
+            "round {round}: nothing left"
+        );
+        // NULL now, from another thread, so that a hang fails the test instead of stalling it.
+        let (done_tx, done_rx) = mpsc::channel();
+        let p = pipeline.clone();
+        std::thread::spawn(move || {
+            let _ = done_tx.send(p.set_state(gst::State::Null));
+        });
+        let stopped = done_rx
+            .recv_timeout(Duration::from_secs(60))
+            .unwrap_or_else(|_| panic!("round {round}: NULL hangs with frames in flight"));
+        stopped.expect("stops");
+        src.remove_probe(block);
+        left.store(0, Ordering::SeqCst);
+        entered.store(0, Ordering::SeqCst);
     }
     let bus = pipeline.bus().expect("a bus");
+    assert!(
+        bus.pop_filtered(&[gst::MessageType::Error]).is_none(),
+        "no error"
+    );
+    // Restarted, frames flow again: the first ten of the new run, in order.
+    pipeline.set_state(gst::State::Playing).expect("plays");
+    let pts: Vec<gst::ClockTime> = (0..10)
+        .map(|_| {
+            let sample = sink
+                .try_pull_sample(gst::ClockTime::from_seconds(30))
+                .expect("a frame after the restart");
+            sample.buffer().and_then(|b| b.pts()).expect("pts")
+        })
+        .collect();
+    pipeline.set_state(gst::State::Null).expect("stops");
+    let expected: Vec<gst::ClockTime> = (0..10u64)
+        .map(|i| gst::ClockTime::from_nseconds(i * 1_000_000_000 / 30))
+        .collect();
+    assert_eq!(pts, expected);
     assert!(
         bus.pop_filtered(&[gst::MessageType::Error]).is_none(),
         "no error"

@@ -3,6 +3,7 @@
 mod common;
 
 use gst::prelude::*;
+use gva_meta::VideoFrame;
 
 fn element(factory: &str) -> gst::Element {
     common::init();
@@ -52,18 +53,89 @@ fn element_specific_defaults() {
     );
 }
 
+/// A region as `(label, x, y, w, h, confidence)`.
+type Found = (String, u32, u32, u32, u32, f64);
+
+/// Runs `frames` (64x64 BGR) through `e` in a harness; the regions of each frame that comes out.
+fn detect_with(e: &gst::Element, frames: &[Vec<u8>]) -> Vec<Vec<Found>> {
+    let mut h = gst_check::Harness::with_element(e, Some("sink"), Some("src"));
+    h.set_src_caps_str("video/x-raw,format=BGR,width=64,height=64,framerate=30/1");
+    for (i, data) in frames.iter().enumerate() {
+        let mut buffer = gst::Buffer::from_slice(data.clone());
+        buffer
+            .get_mut()
+            .unwrap()
+            .set_pts(gst::ClockTime::from_mseconds(33 * i as u64));
+        h.push(buffer).expect("pushed");
+    }
+    assert!(h.push_event(gst::event::Eos::new()));
+    (0..frames.len())
+        .map(|i| {
+            let buffer = h.pull().expect("every frame comes out");
+            assert_eq!(
+                buffer.pts(),
+                Some(gst::ClockTime::from_mseconds(33 * i as u64))
+            );
+            VideoFrame::new(buffer.as_ref(), common::info(64, 64))
+                .regions()
+                .map(|r| {
+                    let rect = r.rect();
+                    let label = r.label().expect("a label").to_owned();
+                    let confidence = r.confidence().expect("a confidence");
+                    (label, rect.x, rect.y, rect.w, rect.h, confidence)
+                })
+                .collect()
+        })
+        .collect()
+}
+
 #[test]
 fn properties_round_trip() {
-    let e = element("gvadetect");
-    e.set_property("model", "m.xml");
-    e.set_property("threshold", 0.25f32);
-    e.set_property("inference-interval", 4u32);
+    // Set as an application sets them, read back, and acted on: `model` is the model that
+    // detects, `threshold` 0.25 keeps a detection of confidence 0.30 that the default 0.5
+    // drops, `inference-interval` 4 infers frames 0 and 4 of six only.
+    let configure = |threshold: Option<f32>| {
+        let e = element("gvadetect");
+        e.set_property("model", common::model("detector_ssd.xml"));
+        e.set_property("model-proc", common::model("detector_ssd.json"));
+        e.set_property("ie-config", "INFERENCE_PRECISION_HINT=f32");
+        e.set_property("inference-interval", 4u32);
+        if let Some(t) = threshold {
+            e.set_property("threshold", t);
+        }
+        e
+    };
+    let e = configure(Some(0.25));
     assert_eq!(
-        e.property::<Option<String>>("model").as_deref(),
-        Some("m.xml")
+        e.property::<Option<String>>("model"),
+        Some(common::model("detector_ssd.xml"))
     );
     assert_eq!(e.property::<f32>("threshold"), 0.25);
     assert_eq!(e.property::<u32>("inference-interval"), 4);
+
+    // A red block of value 77 on cell (row 3, col 5): the model's confidence is the cell's
+    // mean red times f32(1/255), 77/255 = 0.30 (as the model computes it, in f32).
+    let frames: Vec<Vec<u8>> = (0..6)
+        .map(|_| common::frame(64, 64, (40, 24, 8, 8), [0, 0, 77]))
+        .collect();
+    let confidence = f64::from(77f32 * (1f32 / 255f32));
+    let found = ("red".to_owned(), 40, 24, 8, 8, confidence);
+    let regions = detect_with(&e, &frames);
+    assert_eq!(
+        regions,
+        [
+            vec![found.clone()],
+            vec![],
+            vec![],
+            vec![],
+            vec![found],
+            vec![],
+        ]
+    );
+    // The same element with the default threshold (0.5) finds nothing.
+    let default = configure(None);
+    assert_eq!(default.property::<f32>("threshold"), 0.5);
+    assert_eq!(detect_with(&default, &frames), vec![Vec::new(); 6]);
 }
 
 #[test]

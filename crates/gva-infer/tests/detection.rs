@@ -558,3 +558,72 @@ fn yolo_malformed_blobs_are_errors() {
         .unwrap();
     assert!(frames[0].is_empty());
 }
+
+// --- every detector ----------------------------------------------------------------------------
+
+#[test]
+fn boxes_with_a_nan_coordinate_are_skipped_by_every_detector() {
+    // Found by no_panic.rs's invariants: a NaN coordinate survived clipping (NaN.clamp is NaN)
+    // and reached the element, where the region could not be placed. Infinities are clipped.
+    let nan = f32::NAN;
+    let mut rows = vec![
+        0.0,
+        2.0,
+        0.9,
+        0.25,
+        0.25,
+        nan,
+        0.5, // NaN x_max: skipped
+        0.0,
+        1.0,
+        0.8,
+        0.0,
+        0.0,
+        0.5,
+        f32::INFINITY, // y_max clipped to 1
+    ];
+    rows.extend(unused(1));
+    let frames = ssd()
+        .convert(&Blob::f32(&[1, 1, 3, 7], &rows).unwrap(), 1)
+        .unwrap();
+    assert_eq!(
+        frames,
+        [vec![detection(1, f64::from(0.8f32), [0.0, 0.0, 0.5, 1.0])]]
+    );
+
+    let boxes = [
+        nan, 0.0, 8.0, 8.0, 0.9, // skipped
+        0.0, 0.0, 32.0, 16.0, 0.7, // kept
+    ];
+    let frames = boxes_labels()
+        .convert(
+            &Blob::f32(&[2, 5], &boxes).unwrap(),
+            &Blob::new(&[2], BlobData::I64(&[2, 1])).unwrap(),
+            1,
+        )
+        .unwrap();
+    assert_eq!(
+        frames,
+        [vec![detection(1, f64::from(0.7f32), [0.0, 0.0, 0.5, 0.5])]]
+    );
+
+    // Anchor 0 has a NaN width, anchor 1 a real box; both score 1.0 for class 1.
+    let data = anchors(&[
+        [4.0, 4.0, nan, 8.0, 0.0, 1.0],
+        [12.0, 4.0, 8.0, 8.0, 0.0, 1.0],
+    ]);
+    let frames = YoloV8 {
+        labels: vec!["a".into(), "b".into()],
+        ..YoloV8::new(INPUT, INPUT)
+    }
+    .convert(&Blob::f32(&[1, 6, 2], &data).unwrap(), 1)
+    .unwrap();
+    assert_eq!(frames.len(), 1);
+    assert_eq!(
+        frames[0]
+            .iter()
+            .map(|d| (d.label_id, [d.x_min, d.y_min, d.x_max, d.y_max]))
+            .collect::<Vec<_>>(),
+        [(1, [0.125, 0.0, 0.25, 0.125])]
+    );
+}

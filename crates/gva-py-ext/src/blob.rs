@@ -81,7 +81,7 @@ pub(crate) fn tensor_data(py: Python<'_>, t: &gva_meta::Tensor) -> PyResult<Opti
         Err(e) => return Err(crate::errors::to_py(e)),
     };
     t.data().py()?; // checks it is an `ay` variant
-    let precision = t.precision().py()?;
+    let precision = crate::tensor::precision_of(t);
     let Ok(variant) = value.get::<glib::Variant>() else {
         return Ok(None);
     };

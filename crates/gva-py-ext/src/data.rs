@@ -1,11 +1,18 @@
-//! `VideoFrame.data()`: the frame's pixels as a numpy array, without copying them.
+//! `VideoFrame.data()`: the frame's pixels as a numpy array, without copying them where the
+//! buffer's layout allows it.
 //!
 //! [`map`] maps the whole buffer (`gst_buffer_map`, READ and/or WRITE) and works out where the
 //! array lies in the mapping from the real plane offsets and strides — the buffer's
-//! `GstVideoMeta` if it has one, else the frame's `VideoInfo`. The mapping is a [`FrameMapping`],
-//! which exports the mapped bytes through the buffer protocol; `gstgva._data` builds the array
-//! over it with `numpy.ndarray(shape, uint8, buffer=mapping, offset=..., strides=...)`, so the
-//! array's base is the mapping and the mapping lives as long as any array made from it.
+//! `GstVideoMeta` if it has one, else the frame's `VideoInfo` (see [`crate::layout`]). The mapping
+//! is a [`FrameMapping`], which exports the mapped bytes through the buffer protocol;
+//! `gstgva._data` builds the array over it with `numpy.ndarray(shape, uint8, buffer=mapping,
+//! offset=..., strides=...)`, so the array's base is the mapping and the mapping lives as long as
+//! any array made from it. NV12/I420 planes that cannot be one strided array in DL Streamer's
+//! packed layout are copied into that layout instead ([`PackedCopy`]): the mapping then exports
+//! the copy, and for a WRITE map writes the copy back into the planes when the block ends.
+//!
+//! With no flag (DL Streamer's `with frame.data() as mat:` before drawing with OpenCV), the map
+//! is READ|WRITE when the buffer is writable and READ otherwise; an explicit flag is taken as is.
 //!
 //! At the end of the `with` block `gstgva._data` calls [`FrameMapping::release`], which
 //! 1. makes the yielded array unusable: read-only, zero rows (`arr[0, 0]` raises IndexError,
@@ -13,12 +20,14 @@
 //!    struct (`PyArrayObject_fields`, numpy's public ABI), after checking that what it reads
 //!    there agrees with what numpy reports through Python;
 //! 2. refuses any new export of the mapping (`ExpiredError`);
-//! 3. ends the GStreamer map, so the buffer can be mapped again (also for WRITE) and goes on
+//! 3. writes a packed copy of a WRITE map back into the planes;
+//! 4. ends the GStreamer map, so the buffer can be mapped again (also for WRITE) and goes on
 //!    unaffected. For system memory (`GST_ALLOCATOR_SYSMEM`, where unmapping does not move the
 //!    bytes) it keeps a reference on the `GstMemory` until the mapping object dies: views or
 //!    exports taken from the array inside the block (which numpy does not let us find) stay
 //!    readable and never see freed memory. Other memory (dmabuf, fd, VA...) may be unmapped for
-//!    real, so its GStreamer map is kept until the mapping object dies.
+//!    real, so its GStreamer map is kept until the mapping object dies. A packed copy needs
+//!    neither: views taken inside the block see the copy, which the mapping object owns.
 //!
 //! The mapping never needs the buffer after `gst_buffer_map`: the map info holds its own
 //! reference on the memory, and unmapping is `gst_memory_unmap` + `gst_memory_unref` (what
@@ -37,6 +46,7 @@ use pyo3::types::PyType;
 
 use crate::errors::expired;
 use crate::handle::FrameState;
+use crate::layout::{self, Placement, Run};
 
 const READ: u32 = gst::ffi::GST_MAP_READ;
 const WRITE: u32 = gst::ffi::GST_MAP_WRITE;
@@ -62,7 +72,8 @@ unsafe impl Send for Held {}
 #[pyclass(module = "gstgva._native", name = "FrameMapping", frozen)]
 pub struct FrameMapping {
     held: Mutex<Held>,
-    /// Start and length of the mapped bytes (valid while `held` has the map or memory).
+    /// Start and length of the exported bytes: the mapped bytes (valid while `held` has the map
+    /// or memory), or the packed copy.
     address: usize,
     size: usize,
     writable: bool,
@@ -71,139 +82,75 @@ pub struct FrameMapping {
     shape: (usize, usize, usize),
     strides: (isize, isize, isize),
     offset: usize,
+    /// The packed copy exported instead of the mapping, if the planes needed one.
+    copy: Option<PackedCopy>,
 }
 
-/// How a format becomes an array.
-#[derive(Clone, Copy)]
-enum Kind {
-    /// One plane of `n` bytes per pixel: `(H, W, n)`.
-    Packed(usize),
-    /// Luma then interleaved chroma at the same stride: `(H*3/2, W, 1)`.
-    Nv12,
-    /// Luma then U and V at half the stride: `(H*3/2, W, 1)`.
-    I420,
+/// NV12/I420 planes copied into DL Streamer's packed layout (see [`crate::layout`]), owned by
+/// the mapping so that views taken from the array stay valid as long as they live.
+struct PackedCopy {
+    bytes: *mut u8,
+    len: usize,
+    /// What the copy is made of, in the mapping.
+    runs: Vec<Run>,
 }
 
-fn kind(format: VideoFormat) -> Option<Kind> {
-    use VideoFormat as F;
-    Some(match format {
-        F::Bgr | F::Rgb => Kind::Packed(3),
-        F::Bgrx | F::Bgra | F::Rgbx | F::Rgba | F::Xrgb | F::Argb | F::Xbgr | F::Abgr => {
-            Kind::Packed(4)
-        }
-        F::Gray8 => Kind::Packed(1),
-        F::Nv12 => Kind::Nv12,
-        F::I420 => Kind::I420,
-        _ => return None,
-    })
-}
+// SAFETY: the bytes are owned by this object; Python reads and writes them through the buffer
+// protocol under the GIL, and Rust only while holding the GIL (map and release).
+unsafe impl Send for PackedCopy {}
+unsafe impl Sync for PackedCopy {}
 
-/// Where the array lies in the mapping, and how far it reaches.
-struct Layout {
-    shape: (usize, usize, usize),
-    strides: (isize, isize, isize),
-    offset: usize,
-    end: usize,
-}
-
-fn layout(
-    kind: Kind,
-    format: VideoFormat,
-    width: usize,
-    height: usize,
-    offsets: &[usize],
-    strides: &[i32],
-) -> PyResult<Layout> {
-    let name = format.to_str();
-    let row = |stride: i32, bytes: usize| -> PyResult<usize> {
-        match usize::try_from(stride) {
-            Ok(s) if s >= bytes => Ok(s),
-            _ => Err(PyRuntimeError::new_err(format!(
-                "VideoFrame.data: {name} row stride {stride} is smaller than a row of \
-                 {width} pixels ({bytes} bytes)"
-            ))),
-        }
-    };
-    let not_one_block = |what: String| {
-        PyRuntimeError::new_err(format!(
-            "VideoFrame.data: the {name} planes of this buffer are not contiguous ({what}), so \
-             they cannot be seen as one ({}, {width}, 1) array without copying, and writes into \
-             a copy would be lost",
-            height * 3 / 2
-        ))
-    };
-    // `offset + rows * stride + bytes`, None on overflow (offsets come from a meta)
-    let span = |offset: usize, rows: usize, stride: usize, bytes: usize| {
-        rows.checked_mul(stride)
-            .and_then(|r| r.checked_add(bytes))
-            .and_then(|r| r.checked_add(offset))
-            .ok_or_else(|| {
-                PyRuntimeError::new_err(format!(
-                    "VideoFrame.data: Corrupted buffer: {name} plane offset {offset} is out of range"
-                ))
-            })
-    };
-    match kind {
-        Kind::Packed(n) => {
-            let s = row(strides[0], width * n)?;
-            Ok(Layout {
-                shape: (height, width, n),
-                strides: (s as isize, n as isize, 1),
-                offset: offsets[0],
-                end: span(offsets[0], height - 1, s, width * n)?,
-            })
-        }
-        Kind::Nv12 | Kind::I420 => {
-            let s = row(strides[0], width)?;
-            let luma_end = span(offsets[0], height, s, 0)?;
-            if offsets[1] != luma_end {
-                return Err(not_one_block(format!(
-                    "chroma plane at offset {}, not right after the {height} luma rows of \
-                     stride {s} at offset {luma_end}",
-                    offsets[1]
-                )));
+impl PackedCopy {
+    /// Copies `runs` of the mapped bytes at `mapped` into a new zeroed block of `len` bytes.
+    ///
+    /// # Safety
+    /// Every run must lie inside the mapping (checked against its size by the caller) and inside
+    /// `len` (by construction in `layout::place`); the mapping must stay mapped during the call.
+    unsafe fn new(mapped: usize, len: usize, runs: Vec<Run>) -> Self {
+        let bytes = Box::into_raw(vec![0u8; len].into_boxed_slice()) as *mut u8;
+        for run in &runs {
+            // SAFETY: the caller's contract.
+            unsafe {
+                std::ptr::copy_nonoverlapping(
+                    (mapped as *const u8).add(run.mapped),
+                    bytes.add(run.packed),
+                    run.len,
+                );
             }
-            if let Kind::Nv12 = kind {
-                if usize::try_from(strides[1]).ok() != Some(s) {
-                    return Err(not_one_block(format!(
-                        "chroma stride {} differs from luma stride {s}",
-                        strides[1]
-                    )));
-                }
-            } else {
-                let half = s / 2;
-                if s % 2 != 0
-                    || usize::try_from(strides[1]).ok() != Some(half)
-                    || strides[2] != strides[1]
-                {
-                    return Err(not_one_block(format!(
-                        "U and V strides {} and {} are not half the luma stride {s}",
-                        strides[1], strides[2]
-                    )));
-                }
-                let v_at = span(offsets[1], height.div_ceil(2), half, 0)?;
-                if offsets[2] != v_at {
-                    return Err(not_one_block(format!(
-                        "V plane at offset {}, not right after the U plane (offset {v_at})",
-                        offsets[2]
-                    )));
-                }
+        }
+        Self { bytes, len, runs }
+    }
+
+    /// Writes the copy back into the planes of the WRITE-mapped bytes at `mapped`.
+    ///
+    /// # Safety
+    /// As for [`PackedCopy::new`], with the same mapping, still mapped, for WRITE.
+    unsafe fn write_back(&self, mapped: usize) {
+        for run in &self.runs {
+            // SAFETY: the caller's contract; the copy is ours.
+            unsafe {
+                std::ptr::copy_nonoverlapping(
+                    self.bytes.add(run.packed),
+                    (mapped as *mut u8).add(run.mapped),
+                    run.len,
+                );
             }
-            let rows = height * 3 / 2;
-            Ok(Layout {
-                shape: (rows, width, 1),
-                strides: (s as isize, 1, 1),
-                offset: offsets[0],
-                end: span(offsets[0], rows - 1, s, width)?,
-            })
         }
     }
 }
 
-/// The access a `data()` flag asks for: `Gst.MapFlags` or an int, READ and/or WRITE.
-fn map_flags(flag: Option<&Bound<'_, PyAny>>) -> PyResult<u32> {
+impl Drop for PackedCopy {
+    fn drop(&mut self) {
+        // SAFETY: allocated in `new` as a boxed slice of `len` bytes.
+        drop(unsafe { Box::from_raw(std::ptr::slice_from_raw_parts_mut(self.bytes, self.len)) });
+    }
+}
+
+/// The access a `data()` flag asks for: `Gst.MapFlags` or an int, READ and/or WRITE; None when
+/// no flag is given.
+fn map_flags(flag: Option<&Bound<'_, PyAny>>) -> PyResult<Option<u32>> {
     let Some(flag) = flag.filter(|f| !f.is_none()) else {
-        return Ok(READ);
+        return Ok(None);
     };
     let value: i64 = flag.extract().map_err(|_| {
         PyTypeError::new_err(format!(
@@ -215,7 +162,7 @@ fn map_flags(flag: Option<&Bound<'_, PyAny>>) -> PyResult<u32> {
         ))
     })?;
     match u32::try_from(value) {
-        Ok(v) if v != 0 && v & !(READ | WRITE) == 0 => Ok(v),
+        Ok(v) if v != 0 && v & !(READ | WRITE) == 0 => Ok(Some(v)),
         _ => Err(PyValueError::new_err(format!(
             "VideoFrame.data: flag must be Gst.MapFlags.READ, WRITE or READ | WRITE, got {value}"
         ))),
@@ -224,6 +171,7 @@ fn map_flags(flag: Option<&Bound<'_, PyAny>>) -> PyResult<u32> {
 
 /// Maps the frame's buffer for `data()`.
 pub(crate) fn map(
+    py: Python<'_>,
     state: &FrameState,
     info: Option<&gst_video::VideoInfo>,
     flag: Option<&Bound<'_, PyAny>>,
@@ -237,7 +185,7 @@ pub(crate) fn map(
         )
     })?;
     let format = info.format();
-    let kind = kind(format)
+    let kind = layout::kind(format)
         .ok_or_else(|| PyRuntimeError::new_err("VideoFrame.data: Unsupported format"))?;
     let (width, height) = (info.width() as usize, info.height() as usize);
     if width == 0 || height == 0 {
@@ -272,41 +220,62 @@ pub(crate) fn map(
             (m.offset[..n].to_vec(), m.stride[..n].to_vec())
         }
     };
-    let layout = layout(kind, format, width, height, &offsets, &strides)?;
+    let placement = layout::place(kind, format, width, height, &offsets, &strides)?;
 
     // SAFETY: as above.
-    if flags & WRITE != 0
-        && unsafe {
-            gst::ffi::gst_mini_object_is_writable(buffer as *const gst::ffi::GstMiniObject)
-        } == 0
-    {
-        return Err(PyRuntimeError::new_err(
-            "VideoFrame.data: a WRITE map needs a writable buffer, and this one is shared (it \
-             has other references). In a pad probe use gstgva.util.GST_PAD_PROBE_INFO_BUFFER; \
-             else map with Gst.MapFlags.READ",
-        ));
+    let writable_buffer =
+        unsafe { gst::ffi::gst_mini_object_is_writable(buffer as *const gst::ffi::GstMiniObject) }
+            != 0;
+    let map = match flags {
+        Some(flags) => {
+            if flags & WRITE != 0 && !writable_buffer {
+                return Err(PyRuntimeError::new_err(
+                    "VideoFrame.data: a WRITE map needs a writable buffer, and this one is \
+                     shared (it has other references). In a pad probe use \
+                     gstgva.util.GST_PAD_PROBE_INFO_BUFFER; else map with Gst.MapFlags.READ",
+                ));
+            }
+            map_buffer(buffer, flags)
+        }
+        // No flag: writable when the buffer is; memory that refuses a WRITE map is read.
+        None if writable_buffer => {
+            map_buffer(buffer, READ | WRITE).or_else(|| map_buffer(buffer, READ))
+        }
+        None => map_buffer(buffer, READ),
     }
-    let mut raw = std::mem::MaybeUninit::<gst::ffi::GstMapInfo>::zeroed();
-    // SAFETY: a valid buffer, writable if WRITE is asked (checked above).
-    if unsafe { gst::ffi::gst_buffer_map(buffer, raw.as_mut_ptr(), flags) } == 0 {
-        return Err(PyRuntimeError::new_err(
-            "VideoFrame.data: couldn't map the buffer",
-        ));
-    }
-    // SAFETY: filled by the successful map.
-    let map = Map(unsafe { raw.assume_init() });
-    let (address, size) = (map.0.data as usize, map.0.size);
-    if layout.end > size {
+    .ok_or_else(|| PyRuntimeError::new_err("VideoFrame.data: couldn't map the buffer"))?;
+    let size = map.0.size;
+    if placement.end() > size {
         return Err(PyRuntimeError::new_err(format!(
             "VideoFrame.data: Corrupted buffer: a {width}x{height} {} frame with these strides \
              and offsets needs {} bytes, the buffer has {size}",
             format.to_str(),
-            layout.end
+            placement.end()
         )));
     }
+    let writable = map.0.flags & WRITE != 0;
     // SAFETY: the mapped memory, referenced by the map.
     let sysmem = !map.0.memory.is_null()
         && unsafe { gst::ffi::gst_memory_is_type(map.0.memory, c"SystemMemory".as_ptr()) } != 0;
+    let (address, size, shape, strides, offset, copy) = match placement {
+        Placement::View {
+            shape,
+            strides,
+            offset,
+            ..
+        } => (map.0.data as usize, size, shape, strides, offset, None),
+        Placement::Copy {
+            shape, len, runs, ..
+        } => {
+            let mapped = map.0.data as usize;
+            // Without the GIL: a frame's worth of bytes (about 0.5 ms for 1080p), and nothing
+            // else can see the copy yet.
+            // SAFETY: the runs end within `placement.end()`, checked against the mapped size.
+            let copy = py.detach(|| unsafe { PackedCopy::new(mapped, len, runs) });
+            let row = shape.1 as isize;
+            (copy.bytes as usize, len, shape, (row, 1, 1), 0, Some(copy))
+        }
+    };
     Ok(FrameMapping {
         held: Mutex::new(Held {
             map: Some(map),
@@ -315,12 +284,24 @@ pub(crate) fn map(
         }),
         address,
         size,
-        writable: flags & WRITE != 0,
+        writable,
         sysmem,
-        shape: layout.shape,
-        strides: layout.strides,
-        offset: layout.offset,
+        shape,
+        strides,
+        offset,
+        copy,
     })
+}
+
+/// `gst_buffer_map` of the whole buffer; None if GStreamer refuses.
+fn map_buffer(buffer: *mut gst::ffi::GstBuffer, flags: u32) -> Option<Map> {
+    let mut raw = std::mem::MaybeUninit::<gst::ffi::GstMapInfo>::zeroed();
+    // SAFETY: a valid buffer (callers only ask WRITE of a writable one).
+    if unsafe { gst::ffi::gst_buffer_map(buffer, raw.as_mut_ptr(), flags) } == 0 {
+        return None;
+    }
+    // SAFETY: filled by the successful map.
+    Some(Map(unsafe { raw.assume_init() }))
 }
 
 impl Drop for Map {
@@ -447,7 +428,7 @@ impl FrameMapping {
             }
         }
         // SAFETY: `view` comes from Python; the bytes stay valid as long as `slf` lives (it
-        // holds the map or the memory), and the view references `slf`.
+        // holds the map, the memory or the packed copy), and the view references `slf`.
         let rc = unsafe {
             pyo3::ffi::PyBuffer_FillInfo(
                 view,
@@ -478,19 +459,19 @@ impl FrameMapping {
         self.strides
     }
 
-    /// Where the array starts in the mapping, in bytes.
+    /// Where the array starts in the exported bytes.
     #[getter]
     fn offset(&self) -> usize {
         self.offset
     }
 
-    /// The address of the mapped bytes.
+    /// The address of the exported bytes (the mapped buffer, or the packed copy).
     #[getter]
     fn address(&self) -> usize {
         self.address
     }
 
-    /// The number of mapped bytes.
+    /// The number of exported bytes.
     #[getter]
     fn nbytes(&self) -> usize {
         self.size
@@ -502,8 +483,8 @@ impl FrameMapping {
         self.writable
     }
 
-    /// Whether the GStreamer map is still held (after the with block only for memory that is
-    /// not system memory, while arrays made from it live).
+    /// Whether the GStreamer map is still held (after the with block only for a view of memory
+    /// that is not system memory, while arrays made from it live).
     #[getter]
     fn mapped(&self) -> PyResult<bool> {
         let held = self
@@ -523,28 +504,50 @@ impl FrameMapping {
         Ok(held.released)
     }
 
-    /// Ends the with block: expires `array` (if given) and ends the GStreamer map (see the
-    /// module docs). Returns whether the array could be made unusable.
+    /// Ends the with block: expires `array` (if given), writes a packed copy of a WRITE map back
+    /// into the planes and ends the GStreamer map (see the module docs). Returns whether the
+    /// array could be made unusable.
     #[pyo3(name = "_release", signature = (array = None))]
     fn release(slf: &Bound<'_, Self>, array: Option<&Bound<'_, PyAny>>) -> PyResult<bool> {
         let expired_array = match array {
-            Some(a) if !a.is_none() => expire_array(a, slf.as_ptr())?,
-            _ => false,
+            Some(a) if !a.is_none() => expire_array(a, slf.as_ptr()),
+            _ => Ok(false),
         };
         let this = slf.get();
-        let mut held = this
-            .held
-            .lock()
-            .map_err(|_| PyRuntimeError::new_err("poisoned"))?;
-        held.released = true;
-        if this.sysmem
-            && let Some(map) = held.map.take()
+        let copied_map = {
+            let mut held = this
+                .held
+                .lock()
+                .map_err(|_| PyRuntimeError::new_err("poisoned"))?;
+            held.released = true;
+            if this.copy.is_some() {
+                held.map.take()
+            } else {
+                if this.sysmem
+                    && let Some(map) = held.map.take()
+                {
+                    // SAFETY: a reference on the mapped memory, so its bytes outlive the map.
+                    held.memory = Some(unsafe { gst::ffi::gst_memory_ref(map.0.memory) });
+                }
+                None
+            }
+        };
+        if let (Some(copy), Some(map)) = (&this.copy, copied_map)
+            && this.writable
         {
-            // SAFETY: a reference on the mapped memory, so its bytes outlive the map.
-            held.memory = Some(unsafe { gst::ffi::gst_memory_ref(map.0.memory) });
-            drop(map);
+            let mapped = map.0.data as usize;
+            // Without the GIL (and without our lock, which a Python thread may wait on).
+            // SAFETY: `map` is this mapping's WRITE map, alive until after the call.
+            slf.py().detach(|| unsafe { copy.write_back(mapped) });
         }
-        Ok(expired_array)
+        expired_array
+    }
+
+    /// Whether the array is a packed copy of NV12/I420 planes (written back at the end of the
+    /// with block for a WRITE map), not a view of the buffer.
+    #[getter]
+    fn copied(&self) -> bool {
+        self.copy.is_some()
     }
 
     fn __repr__(&self) -> PyResult<String> {

@@ -76,47 +76,81 @@ fn empty_info() -> gst_video::VideoInfo {
     }
 }
 
+/// What the `video_info` argument holds: DL Streamer's documentation passes caps there
+/// (`VideoFrame(buffer, caps)`), so a `Gst.Caps` in that slot is taken as the caps.
+enum InfoArg<'a, 'py> {
+    VideoInfo(&'a Bound<'py, PyAny>),
+    Caps(&'a Bound<'py, PyAny>),
+}
+
+fn info_arg<'a, 'py>(
+    video_info: Option<&'a Bound<'py, PyAny>>,
+    caps: Option<&'a Bound<'py, PyAny>>,
+) -> PyResult<Option<InfoArg<'a, 'py>>> {
+    let Some(vi) = video_info else {
+        return Ok(caps.map(InfoArg::Caps));
+    };
+    let py = vi.py();
+    if vi.is_instance(VIDEO_INFO.get(py)?)? {
+        return Ok(Some(InfoArg::VideoInfo(vi)));
+    }
+    if !vi.is_instance(GST_CAPS.get(py)?)? {
+        return Err(PyTypeError::new_err(format!(
+            "video_info must be a GstVideo.VideoInfo or a Gst.Caps, got {}",
+            vi.get_type().name()?
+        )));
+    }
+    if caps.is_some() {
+        return Err(PyTypeError::new_err(
+            "VideoFrame: caps given twice (a Gst.Caps as video_info, and caps=)",
+        ));
+    }
+    Ok(Some(InfoArg::Caps(vi)))
+}
+
 /// The info from `video_info=`, `caps=`, or the buffer's `GstVideoMeta`.
 fn resolve_info(
-    py: Python<'_>,
     buffer: &gst::BufferRef,
-    video_info: Option<&Bound<'_, PyAny>>,
-    caps: Option<&Bound<'_, PyAny>>,
+    arg: Option<&InfoArg<'_, '_>>,
 ) -> PyResult<Option<gst_video::VideoInfo>> {
-    if let Some(vi) = video_info {
-        // SAFETY: GType look-up.
-        let gtype = unsafe {
-            glib::translate::from_glib::<_, glib::Type>(gst_video::ffi::gst_video_info_get_type())
-        };
-        let ptr = pygobject::boxed_ptr(vi, &VIDEO_INFO, gtype, "video_info")?;
-        // SAFETY: a GstVideoInfo owned by the Python object; copied here.
-        return Ok(Some(unsafe {
-            gst_video::VideoInfo::from_glib_none(ptr as *const gst_video::ffi::GstVideoInfo)
-        }));
-    }
-    if let Some(caps) = caps {
-        // SAFETY: GType look-up.
-        let gtype =
-            unsafe { glib::translate::from_glib::<_, glib::Type>(gst::ffi::gst_caps_get_type()) };
-        let ptr = pygobject::boxed_ptr(caps, &GST_CAPS, gtype, "caps")?;
-        // SAFETY: caps owned by the Python object for the duration of this call.
-        let caps = unsafe { gst::CapsRef::from_ptr(ptr as *const gst::ffi::GstCaps) };
-        return gst_video::VideoInfo::from_caps(caps)
-            .map(Some)
-            .map_err(|_| {
-                PyValueError::new_err(format!(
-                    "VideoFrame: caps are not fixed raw video caps: {caps}"
-                ))
-            });
-    }
-    let _ = py;
-    match buffer.meta::<gst_video::VideoMeta>() {
-        Some(m) => Ok(
-            gst_video::VideoInfo::builder(m.format(), m.width(), m.height())
-                .build()
-                .ok(),
-        ),
-        None => Ok(None),
+    match arg {
+        Some(InfoArg::VideoInfo(vi)) => {
+            // SAFETY: GType look-up.
+            let gtype = unsafe {
+                glib::translate::from_glib::<_, glib::Type>(
+                    gst_video::ffi::gst_video_info_get_type(),
+                )
+            };
+            let ptr = pygobject::boxed_ptr(vi, &VIDEO_INFO, gtype, "video_info")?;
+            // SAFETY: a GstVideoInfo owned by the Python object; copied here.
+            Ok(Some(unsafe {
+                gst_video::VideoInfo::from_glib_none(ptr as *const gst_video::ffi::GstVideoInfo)
+            }))
+        }
+        Some(InfoArg::Caps(caps)) => {
+            // SAFETY: GType look-up.
+            let gtype = unsafe {
+                glib::translate::from_glib::<_, glib::Type>(gst::ffi::gst_caps_get_type())
+            };
+            let ptr = pygobject::boxed_ptr(caps, &GST_CAPS, gtype, "caps")?;
+            // SAFETY: caps owned by the Python object for the duration of this call.
+            let caps = unsafe { gst::CapsRef::from_ptr(ptr as *const gst::ffi::GstCaps) };
+            gst_video::VideoInfo::from_caps(caps)
+                .map(Some)
+                .map_err(|_| {
+                    PyValueError::new_err(format!(
+                        "VideoFrame: caps are not fixed raw video caps: {caps}"
+                    ))
+                })
+        }
+        None => match buffer.meta::<gst_video::VideoMeta>() {
+            Some(m) => Ok(
+                gst_video::VideoInfo::builder(m.format(), m.width(), m.height())
+                    .build()
+                    .ok(),
+            ),
+            None => Ok(None),
+        },
     }
 }
 
@@ -151,9 +185,10 @@ impl VideoFrame {
             pygobject::boxed_ptr(buffer, &GST_BUFFER, gtype, "buffer")? as *mut gst::ffi::GstBuffer;
         // SAFETY: the Python wrapper holds a reference on the buffer for this call.
         let buffer_ref = unsafe { gst::BufferRef::from_ptr(ptr) };
-        let info = resolve_info(py, buffer_ref, video_info, caps)?;
+        let arg = info_arg(video_info, caps)?;
+        let info = resolve_info(buffer_ref, arg.as_ref())?;
         let info_obj = PyOnceLock::new();
-        if let Some(vi) = video_info {
+        if let Some(InfoArg::VideoInfo(vi)) = arg {
             let _ = info_obj.set(py, Some(vi.clone().unbind()));
         }
         Ok(Self {
@@ -414,8 +449,12 @@ impl VideoFrame {
 
     /// Maps the frame's pixels for `data()` (`gstgva._data` builds the array).
     #[pyo3(name = "_map", signature = (flag = None))]
-    fn map_pixels(&self, flag: Option<&Bound<'_, PyAny>>) -> PyResult<crate::data::FrameMapping> {
-        crate::data::map(&self.state, self.info.as_ref(), flag)
+    fn map_pixels(
+        &self,
+        py: Python<'_>,
+        flag: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<crate::data::FrameMapping> {
+        crate::data::map(py, &self.state, self.info.as_ref(), flag)
     }
 
     fn __repr__(&self) -> PyResult<String> {

@@ -9,6 +9,7 @@ mod data;
 mod errors;
 mod frame;
 mod handle;
+mod layout;
 mod pygobject;
 mod rect;
 mod region;

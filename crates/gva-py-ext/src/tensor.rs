@@ -140,6 +140,12 @@ fn layout_class(py: Python<'_>) -> PyResult<Py<PyAny>> {
     enum_class(py, &LAYOUT_CLASS, "LAYOUT", members)
 }
 
+/// The precision as DL Streamer reads it: an absent, unknown or mistyped value is UNSPECIFIED
+/// (as an unreadable layout is ANY).
+pub(crate) fn precision_of(t: &gva_meta::Tensor) -> Precision {
+    t.precision().unwrap_or(Precision::Unspecified)
+}
+
 /// `Ok(None)` for an absent field, the value otherwise.
 fn opt<T>(r: Result<T, gva_meta::Error>) -> PyResult<Option<T>> {
     r.optional().py()
@@ -226,10 +232,9 @@ impl Tensor {
         opt(self.get()?.dims())
     }
 
-    /// The precision (UNSPECIFIED when absent; ValueError for an unknown value, like DL
-    /// Streamer's `Tensor.PRECISION(value)`).
+    /// The precision; an absent or unknown value reads as UNSPECIFIED, like DL Streamer.
     fn precision(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
-        let p = self.get()?.precision().py()?;
+        let p = precision_of(self.get()?);
         precision_class(py)?.call1(py, (p as i32,))
     }
 
@@ -240,7 +245,7 @@ impl Tensor {
     }
 
     fn precision_as_string(&self) -> PyResult<&'static str> {
-        Ok(self.get()?.precision().py()?.as_str())
+        Ok(precision_of(self.get()?).as_str())
     }
 
     fn layout_as_string(&self) -> PyResult<&'static str> {

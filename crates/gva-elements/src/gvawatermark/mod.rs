@@ -19,7 +19,7 @@
 use gst::glib;
 use gst::prelude::*;
 
-mod canvas;
+pub(crate) mod canvas;
 mod imp;
 mod painter;
 mod palette;

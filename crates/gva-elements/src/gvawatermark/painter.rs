@@ -1,9 +1,10 @@
-//! What `gvawatermark` draws on a frame: a box and a label per region of interest, and the
-//! labels of full-frame results — DL Streamer's layout and colours.
+//! What `gvawatermark` draws on a frame: a box and a label per region of interest, the
+//! landmarks its tensors carry, and the labels of full-frame results — DL Streamer's layout and
+//! colours.
 
 use std::fmt::{self, Write as _};
 
-use gva_meta::VideoFrame;
+use gva_meta::{Precision, Tensor, VideoFrame};
 
 use super::canvas::{Area, Canvas, Ink, Layout, Mask};
 use super::palette::{COLOR_TABLE, rgb_to_yuv};
@@ -15,6 +16,9 @@ pub const THICKNESS: usize = 2;
 pub const FULL_FRAME_TEXT_AT: (i64, i64) = (0, 25);
 /// Colour-table index of the full-frame labels (green).
 pub const FULL_FRAME_COLOR: i64 = 1;
+/// A landmark's radius is 1 pixel plus this share of its box's width (DL Streamer's
+/// `_radius_multiplier`), rounded down.
+pub const LANDMARK_RADIUS_PER_WIDTH: f64 = 0.0025;
 /// A region's label baseline is this many pixels above the box…
 pub const LABEL_ABOVE: i64 = 5;
 /// …or, when it would not fit above the frame's top, this many pixels below the box's top.
@@ -45,6 +49,13 @@ enum Prim {
         baseline: i64,
         color: i64,
     },
+    /// A filled circle: the pixels within `radius` of the centre.
+    Disc {
+        cx: i64,
+        cy: i64,
+        radius: i64,
+        color: i64,
+    },
 }
 
 /// Draws DL Streamer's watermark on frames of one format and size.
@@ -57,6 +68,14 @@ enum Prim {
 /// [`LABEL_ABOVE`] pixels above it (inside the box when that would leave the frame). Labels of
 /// full-frame tensors (with their confidence when positive) are drawn at
 /// [`FULL_FRAME_TEXT_AT`] in green. A region outside the frame or of zero size draws nothing.
+///
+/// Landmarks, as DL Streamer draws them: a tensor whose `format` is `landmark_points` or whose
+/// `model_name` contains `landmarks` holds FP32 pairs `(x, y)` relative to its region's box
+/// (its pixel box clipped to the frame; the whole frame for a frame-level tensor). Point `i` is
+/// a filled circle of the table colour `i % 18`, centred at `(trunc(box.x + box.w · x),
+/// trunc(box.y + box.h · y))`, radius `1 + trunc(box.w · 0.0025)`: the pixels whose distance to
+/// the centre is at most the radius (on NV12/I420 also the chroma of their 2x2 blocks). A
+/// region's landmarks are drawn before its box and label, which go over them.
 pub struct Watermark {
     info: gst_video::VideoInfo,
     layout: Layout,
@@ -173,6 +192,15 @@ impl Watermark {
                     text.render(s, *x, *baseline, width, mask);
                     canvas.blend(mask, ink);
                 }
+                Prim::Disc {
+                    cx,
+                    cy,
+                    radius,
+                    color,
+                } => {
+                    let ink = inks[color.rem_euclid(inks.len() as i64) as usize];
+                    draw_disc(&mut canvas, (*cx, *cy), *radius, ink);
+                }
             }
         }
         Ok(true)
@@ -192,6 +220,10 @@ impl Watermark {
             let y1 = (u64::from(r.y) + u64::from(r.h)).min(h);
             if x0 >= x1 || y0 >= y1 {
                 continue;
+            }
+            let bounds = [x0, y0, x1 - x0, y1 - y0].map(|v| v as f64);
+            for tensor in region.tensors() {
+                push_landmarks(&mut self.prims, tensor, bounds);
             }
             let (x0, y0, x1, y1) = if even {
                 (
@@ -241,6 +273,10 @@ impl Watermark {
             }
         }
 
+        let whole = [0.0, 0.0, w as f64, h as f64];
+        for tensor in frame.tensors().filter(|t| !t.is_detection()) {
+            push_landmarks(&mut self.prims, tensor, whole);
+        }
         let mut full_frame = String::new();
         for tensor in frame.tensors().filter(|t| !t.is_detection()) {
             let Ok(label) = tensor.label() else { continue };
@@ -264,6 +300,76 @@ impl Watermark {
                 baseline: FULL_FRAME_TEXT_AT.1,
                 color: FULL_FRAME_COLOR,
             });
+        }
+    }
+}
+
+/// Adds a disc per landmark of `tensor` (if it holds landmarks) placed in `bounds`
+/// (`[x, y, w, h]` in pixels).
+fn push_landmarks(prims: &mut Vec<Prim>, tensor: &Tensor, [x, y, w, h]: [f64; 4]) {
+    let is_landmarks = tensor.format().is_ok_and(|f| f == "landmark_points")
+        || tensor.model_name().is_ok_and(|m| m.contains("landmarks"));
+    if !is_landmarks {
+        return;
+    }
+    // FP32 as DL Streamer reads it (`data<float>()`); an unset precision is FP32 too.
+    if !matches!(
+        tensor.precision(),
+        Ok(Precision::Fp32 | Precision::Unspecified) | Err(_)
+    ) {
+        return;
+    }
+    let Ok(bytes) = tensor.data() else { return };
+    let radius = 1 + (LANDMARK_RADIUS_PER_WIDTH * w) as i64;
+    let points = bytes.chunks_exact(8).map(|p| {
+        (
+            f32::from_ne_bytes([p[0], p[1], p[2], p[3]]),
+            f32::from_ne_bytes([p[4], p[5], p[6], p[7]]),
+        )
+    });
+    for (i, (px, py)) in points.enumerate() {
+        if !(px.is_finite() && py.is_finite()) {
+            continue;
+        }
+        prims.push(Prim::Disc {
+            cx: (x + w * f64::from(px)) as i64,
+            cy: (y + h * f64::from(py)) as i64,
+            radius,
+            color: i as i64,
+        });
+    }
+}
+
+/// The pixels within `radius` of `(cx, cy)`, row by row, clipped to the frame (rows and
+/// columns past its size by [`Canvas::fill`]).
+fn draw_disc(canvas: &mut Canvas<'_>, (cx, cy): (i64, i64), radius: i64, ink: Ink) {
+    let width = canvas.width() as i64;
+    for dy in -radius..=radius {
+        let y = cy + dy;
+        if y < 0 {
+            continue;
+        }
+        // The largest dx with dx² + dy² <= radius².
+        let room = radius * radius - dy * dy;
+        let mut half = (room as f64).sqrt() as i64;
+        while half * half > room {
+            half -= 1;
+        }
+        while (half + 1) * (half + 1) <= room {
+            half += 1;
+        }
+        let x0 = (cx - half).max(0);
+        let x1 = (cx + half + 1).min(width);
+        if x0 < x1 {
+            canvas.fill(
+                Area {
+                    x0: x0 as usize,
+                    y0: y as usize,
+                    x1: x1 as usize,
+                    y1: y as usize + 1,
+                },
+                ink,
+            );
         }
     }
 }

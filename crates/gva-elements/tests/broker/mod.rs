@@ -197,6 +197,27 @@ impl Broker {
         }
     }
 
+    /// Kills the broker (SIGKILL): no shutdown of its own, nothing saved.
+    pub fn kill(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+
+    /// The number of `needle`s in the broker's log, once it has reached `at_least` (or 10 s
+    /// have passed): the broker writes its log as it goes.
+    pub fn log_count(&self, needle: &str, at_least: usize) -> usize {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            let n = self.log().matches(needle).count();
+            if n >= at_least || Instant::now() > deadline {
+                return n;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
     /// Starts it again on the same port with the same configuration.
     pub fn restart(&mut self) {
         self.stop();
@@ -393,5 +414,116 @@ impl Drop for MosquittoSub {
         if let Some(r) = self.reader.take() {
             let _ = r.join();
         }
+    }
+}
+
+/// A TCP gate on a loopback port in front of a broker: while open it forwards each connection
+/// to the broker; while closed it accepts connections and closes them at once (a broker that
+/// is away). It counts the connections it accepts, and can cut the forwarded ones (a network
+/// failure that leaves the broker running).
+pub struct Gate {
+    /// The port clients connect to (127.0.0.1).
+    pub port: u16,
+    open: Arc<AtomicBool>,
+    accepted: Arc<AtomicU64>,
+    forwarded: Arc<Mutex<Vec<TcpStream>>>,
+    stop: Arc<AtomicBool>,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl Gate {
+    /// A gate to the broker on `target` (or to nothing: then it never forwards), open.
+    pub fn start(target: Option<u16>) -> Self {
+        let listener = TcpListener::bind("127.0.0.1:0").expect("a gate port");
+        let port = listener.local_addr().expect("its address").port();
+        listener.set_nonblocking(true).expect("non-blocking");
+        let open = Arc::new(AtomicBool::new(target.is_some()));
+        let accepted = Arc::new(AtomicU64::new(0));
+        let forwarded = Arc::new(Mutex::new(Vec::new()));
+        let stop = Arc::new(AtomicBool::new(false));
+        let thread = {
+            let (open, accepted, forwarded, stop) = (
+                open.clone(),
+                accepted.clone(),
+                forwarded.clone(),
+                stop.clone(),
+            );
+            std::thread::spawn(move || {
+                while !stop.load(Ordering::SeqCst) {
+                    let client = match listener.accept() {
+                        Ok((client, _)) => client,
+                        Err(_) => {
+                            std::thread::sleep(Duration::from_millis(5));
+                            continue;
+                        }
+                    };
+                    accepted.fetch_add(1, Ordering::SeqCst);
+                    let Some(target) = target.filter(|_| open.load(Ordering::SeqCst)) else {
+                        let _ = client.shutdown(std::net::Shutdown::Both);
+                        continue;
+                    };
+                    let Ok(server) = TcpStream::connect(("127.0.0.1", target)) else {
+                        let _ = client.shutdown(std::net::Shutdown::Both);
+                        continue;
+                    };
+                    let _ = client.set_nonblocking(false);
+                    let pipes = [(&client, &server), (&server, &client)].map(|(from, to)| {
+                        let (mut from, mut to) = (
+                            from.try_clone().expect("a socket handle"),
+                            to.try_clone().expect("a socket handle"),
+                        );
+                        move || {
+                            let _ = std::io::copy(&mut from, &mut to);
+                            let _ = from.shutdown(std::net::Shutdown::Both);
+                            let _ = to.shutdown(std::net::Shutdown::Both);
+                        }
+                    });
+                    for pipe in pipes {
+                        std::thread::spawn(pipe);
+                    }
+                    forwarded.lock().unwrap().extend([client, server]);
+                }
+            })
+        };
+        Self {
+            port,
+            open,
+            accepted,
+            forwarded,
+            stop,
+            thread: Some(thread),
+        }
+    }
+
+    /// `127.0.0.1:<port>`.
+    pub fn address(&self) -> String {
+        format!("127.0.0.1:{}", self.port)
+    }
+
+    /// Opens (forwards new connections) or closes (refuses them) the gate.
+    pub fn set_open(&self, open: bool) {
+        self.open.store(open, Ordering::SeqCst);
+    }
+
+    /// Cuts every forwarded connection (both ends see the connection end).
+    pub fn cut(&self) {
+        for stream in self.forwarded.lock().unwrap().drain(..) {
+            let _ = stream.shutdown(std::net::Shutdown::Both);
+        }
+    }
+
+    /// The connections accepted so far (forwarded or refused).
+    pub fn accepted(&self) -> u64 {
+        self.accepted.load(Ordering::SeqCst)
+    }
+}
+
+impl Drop for Gate {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::SeqCst);
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+        self.cut();
     }
 }

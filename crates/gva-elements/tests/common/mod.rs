@@ -92,52 +92,11 @@ pub fn run_buffers(
     height: usize,
     buffers: Vec<gst::Buffer>,
 ) -> Result<Vec<gst::Buffer>, String> {
-    init();
-    let pipeline = gst::parse::launch(&format!(
-        "appsrc name=src format=time caps=video/x-raw,format={format},width={width},height={height},framerate=30/1 \
-         ! {element} ! appsink name=sink sync=false"
-    ))
-    .map_err(|e| e.to_string())?
-    .downcast::<gst::Pipeline>()
-    .expect("a pipeline");
-    let src = pipeline
-        .by_name("src")
-        .and_downcast::<gst_app::AppSrc>()
-        .expect("appsrc");
-    let sink = pipeline
-        .by_name("sink")
-        .and_downcast::<gst_app::AppSink>()
-        .expect("appsink");
-    let bus = pipeline.bus().expect("a bus");
-    let error = |bus: &gst::Bus| {
-        bus.pop_filtered(&[gst::MessageType::Error])
-            .map(|m| match m.view() {
-                gst::MessageView::Error(e) => e.error().to_string(),
-                _ => unreachable!(),
-            })
-    };
-    if pipeline.set_state(gst::State::Playing).is_err() {
-        let text = error(&bus).unwrap_or_else(|| "state change failed".to_owned());
-        let _ = pipeline.set_state(gst::State::Null);
-        return Err(text);
-    }
-    for (i, mut buffer) in buffers.into_iter().enumerate() {
-        buffer
-            .make_mut()
-            .set_pts(gst::ClockTime::from_mseconds(33 * i as u64));
-        let _ = src.push_buffer(buffer);
-    }
-    let _ = src.end_of_stream();
-    let mut out = Vec::new();
-    while let Ok(sample) = sink.pull_sample() {
-        out.extend(sample.buffer_owned());
-    }
-    let result = match error(&bus) {
+    let outcome = run_collecting(format, element, width, height, buffers);
+    match outcome.error {
         Some(text) => Err(text),
-        None => Ok(out),
-    };
-    pipeline.set_state(gst::State::Null).expect("stops");
-    result
+        None => Ok(outcome.buffers),
+    }
 }
 
 /// The `VideoInfo` of BGR frames of `width` x `height`.
@@ -161,5 +120,90 @@ pub fn packed_as(bgr: &[u8], format: &str) -> Vec<u8> {
                 _ => panic!("not a packed format: {format}"),
             }
         })
+        .collect()
+}
+
+/// What a pipeline run by [`run_collecting`] produced.
+#[derive(Debug, Default)]
+pub struct Outcome {
+    /// The buffers that reached the appsink.
+    pub buffers: Vec<gst::Buffer>,
+    /// The texts of the warning messages posted.
+    pub warnings: Vec<String>,
+    /// The text of the first error message, if any.
+    pub error: Option<String>,
+}
+
+/// Runs `appsrc ! <element> ! appsink` on `buffers` of `width` x `height` whose caps say
+/// `format`, timestamped 33 ms apart, and keeps the warnings as well as the first error.
+pub fn run_collecting(
+    format: &str,
+    element: &str,
+    width: usize,
+    height: usize,
+    buffers: Vec<gst::Buffer>,
+) -> Outcome {
+    init();
+    let pipeline = match gst::parse::launch(&format!(
+        "appsrc name=src format=time caps=video/x-raw,format={format},width={width},height={height},framerate=30/1 \
+         ! {element} ! appsink name=sink sync=false"
+    )) {
+        Ok(p) => p.downcast::<gst::Pipeline>().expect("a pipeline"),
+        Err(e) => {
+            return Outcome {
+                error: Some(e.to_string()),
+                ..Outcome::default()
+            };
+        }
+    };
+    let src = pipeline
+        .by_name("src")
+        .and_downcast::<gst_app::AppSrc>()
+        .expect("appsrc");
+    let sink = pipeline
+        .by_name("sink")
+        .and_downcast::<gst_app::AppSink>()
+        .expect("appsink");
+    let bus = pipeline.bus().expect("a bus");
+    let mut outcome = Outcome::default();
+    let started = pipeline.set_state(gst::State::Playing).is_ok();
+    if started {
+        for (i, mut buffer) in buffers.into_iter().enumerate() {
+            buffer
+                .make_mut()
+                .set_pts(gst::ClockTime::from_mseconds(33 * i as u64));
+            let _ = src.push_buffer(buffer);
+        }
+        let _ = src.end_of_stream();
+        while let Ok(sample) = sink.pull_sample() {
+            outcome.buffers.extend(sample.buffer_owned());
+        }
+    }
+    while let Some(message) =
+        bus.pop_filtered(&[gst::MessageType::Error, gst::MessageType::Warning])
+    {
+        match message.view() {
+            gst::MessageView::Error(e) if outcome.error.is_none() => {
+                outcome.error = Some(e.error().to_string());
+            }
+            gst::MessageView::Warning(w) => outcome.warnings.push(w.error().to_string()),
+            _ => {}
+        }
+    }
+    if !started && outcome.error.is_none() {
+        outcome.error = Some("state change failed".to_owned());
+    }
+    pipeline.set_state(gst::State::Null).expect("stops");
+    outcome
+}
+
+/// The `(value, nick)` pairs of the enum property `property` of `element`.
+pub fn enum_values(element: &gst::Element, property: &str) -> Vec<(i32, String)> {
+    let pspec = element.find_property(property).expect("the property");
+    let class = gst::glib::EnumClass::with_type(pspec.value_type()).expect("an enum");
+    class
+        .values()
+        .iter()
+        .map(|v| (v.value(), v.nick().to_owned()))
         .collect()
 }

@@ -134,7 +134,10 @@ impl BoxesLabels {
                 x_max: f64::from(row[2]) / width,
                 y_max: f64::from(row[3]) / height,
             };
-            detections.push(detection.scaled(self.roi_scale).clipped());
+            let detection = detection.scaled(self.roi_scale);
+            if detection.has_box() {
+                detections.push(detection.clipped());
+            }
         }
         Ok(detections)
     }

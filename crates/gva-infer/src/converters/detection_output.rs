@@ -88,7 +88,10 @@ impl DetectionOutput {
                 x_max: f64::from(row[5]),
                 y_max: f64::from(row[6]),
             };
-            frame.push(detection.scaled(self.roi_scale).clipped());
+            let detection = detection.scaled(self.roi_scale);
+            if detection.has_box() {
+                frame.push(detection.clipped());
+            }
         }
         Ok(frames)
     }

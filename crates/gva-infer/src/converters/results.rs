@@ -38,6 +38,14 @@ impl Detection {
         self.y_max - self.y_min
     }
 
+    /// Whether the box has a place: no coordinate is NaN (which no clipping can place). The
+    /// converters skip detections without one, as they skip a NaN confidence.
+    pub fn has_box(&self) -> bool {
+        [self.x_min, self.y_min, self.x_max, self.y_max]
+            .iter()
+            .all(|v| !v.is_nan())
+    }
+
     /// The same detection with its box clipped to [0, 1] (DL Streamer's `clipNormalizedRect`).
     pub fn clipped(self) -> Self {
         Self {

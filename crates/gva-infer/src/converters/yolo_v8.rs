@@ -113,7 +113,7 @@ impl YoloV8 {
             let label_id = class as usize;
             let at = |row: usize| f64::from(item[row * anchors + anchor]);
             let (cx, cy, w, h) = (at(0), at(1), at(2), at(3));
-            detections.push(Detection {
+            let detection = Detection {
                 label_id,
                 label: label_of(&self.labels, label_id),
                 confidence,
@@ -121,7 +121,10 @@ impl YoloV8 {
                 y_min: (cy - h / 2.0) / height,
                 x_max: (cx + w / 2.0) / width,
                 y_max: (cy + h / 2.0) / height,
-            });
+            };
+            if detection.has_box() {
+                detections.push(detection);
+            }
         }
         detections
     }

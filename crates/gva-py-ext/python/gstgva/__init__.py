@@ -7,6 +7,12 @@ cannot crash the interpreter: objects used after their frame, region or map has 
 """
 
 from . import util
-from ._native import ExpiredError, Rect, RegionOfInterest, Tensor, VideoFrame
+from ._native import ExpiredError
+
+# DL Streamer's module paths (``gstgva.video_frame`` ...) hold the same classes; importing them
+# here makes ``gstgva.video_frame.VideoFrame`` work after a plain ``import gstgva``, as there.
+from .region_of_interest import Rect, RegionOfInterest
+from .tensor import Tensor
+from .video_frame import VideoFrame
 
 __all__ = ["ExpiredError", "Rect", "RegionOfInterest", "Tensor", "VideoFrame", "util"]

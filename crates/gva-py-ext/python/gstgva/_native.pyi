@@ -134,10 +134,10 @@ class Tensor:
     def type(self) -> str | None: ...
     def dims(self) -> list[int] | None: ...
     def precision(self) -> Tensor.PRECISION:
-        """``precision`` (``UNSPECIFIED`` when absent)."""
+        """``precision`` (``UNSPECIFIED`` when absent or not a value it knows)."""
 
     def layout(self) -> Tensor.LAYOUT:
-        """``layout`` (``ANY`` when absent)."""
+        """``layout`` (``ANY`` when absent or not a value it knows)."""
 
     def precision_as_string(self) -> str: ...
     def layout_as_string(self) -> str: ...
@@ -186,9 +186,12 @@ class VideoFrame:
     def __new__(
         cls,
         buffer: Gst.Buffer,
-        video_info: GstVideo.VideoInfo | None = None,
+        video_info: GstVideo.VideoInfo | Gst.Caps | None = None,
         caps: Gst.Caps | None = None,
-    ) -> Self: ...
+    ) -> Self:
+        """``VideoFrame(buffer, video_info)``, ``VideoFrame(buffer, caps=caps)``, or DL Streamer's
+        documented ``VideoFrame(buffer, caps)``: a ``Gst.Caps`` in the ``video_info`` slot is taken
+        as the caps."""
     def video_info(self) -> GstVideo.VideoInfo | None: ...
     def video_meta(self) -> _VideoMetaView | None: ...
     def regions(self) -> Iterator[RegionOfInterest]: ...
@@ -213,7 +216,14 @@ class VideoFrame:
     def add_tensor(self) -> Tensor: ...
     def data(
         self, flag: Gst.MapFlags | int | None = None
-    ) -> contextlib.AbstractContextManager[numpy.typing.NDArray[numpy.uint8]]: ...
+    ) -> contextlib.AbstractContextManager[numpy.typing.NDArray[numpy.uint8]]:
+        """The pixels as a numpy array (see ``gstgva._data``). No flag: writable when the buffer
+        is writable, else read-only; ``Gst.MapFlags.READ``: read-only. NV12/I420 are the packed
+        ``(H*3//2, W, 1)`` layout: luma rows, then NV12's UV rows cut to ``W`` bytes, or I420's U
+        then V rows of ``W//2`` bytes back to back; with odd sizes the last chroma row (odd ``H``)
+        and the last chroma column's V (NV12) or U and V (I420, whose last ``H//2`` bytes are then
+        unused) are left out. Planes not already in that layout give a packed copy, written back
+        into the planes at the end of the ``with`` block for a writable map."""
     def _map(self, flag: Gst.MapFlags | int | None = None) -> FrameMapping: ...
 
 @final
@@ -233,6 +243,10 @@ class FrameMapping:
     def nbytes(self) -> int: ...
     @property
     def writable(self) -> bool: ...
+    @property
+    def copied(self) -> bool:
+        """Whether the arrays are over a packed copy of NV12/I420 planes, not the buffer."""
+
     @property
     def mapped(self) -> bool: ...
     @property
