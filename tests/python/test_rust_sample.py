@@ -5,13 +5,15 @@ One pipeline per case: the frames are split by a ``tee`` into a Python branch
 (``gvapython module=samples/face_detection_decoder.py`` + ``face_logger.py``) and a Rust branch
 (``rsfacedecoder`` + ``rsfacelogger``), each followed by ``gvametaconvert ! gvametapublish`` and an
 appsink. Required: every frame's regions and tensors identical (every field of every structure,
-floats compared bit for bit), identical log files, identical JSON lines (but for ``region_id``,
-a process-wide sequence number). The frames are the real demo video through the real detector,
+floats compared bit for bit, and each region's structures as GStreamer serializes them, types
+included), identical log files, identical JSON lines (but for ``region_id``, a process-wide
+sequence number). The frames are the real demo video through the real detector,
 then synthetic detector outputs made to reach the decoders' corners (``synthetic_anchors.py``).
 """
 
 from __future__ import annotations
 
+import ctypes
 import json
 import math
 from pathlib import Path
@@ -57,6 +59,52 @@ def structure(tensor) -> tuple[str, list[tuple[str, object]]]:
     return tensor.name(), [(key, exact(tensor[key])) for key in tensor.fields()]
 
 
+class _GList(ctypes.Structure):
+    _fields_ = (
+        ("data", ctypes.c_void_p),
+        ("next", ctypes.c_void_p),
+        ("prev", ctypes.c_void_p),
+    )
+
+
+class _RoiMeta(ctypes.Structure):
+    """``GstVideoRegionOfInterestMeta`` (GStreamer 1.22), as far as ``params``."""
+
+    _fields_ = (
+        ("flags", ctypes.c_int),
+        ("info", ctypes.c_void_p),
+        ("roi_type", ctypes.c_uint32),
+        ("id", ctypes.c_int),
+        ("parent_id", ctypes.c_int),
+        ("x", ctypes.c_uint),
+        ("y", ctypes.c_uint),
+        ("w", ctypes.c_uint),
+        ("h", ctypes.c_uint),
+        ("params", ctypes.c_void_p),
+    )
+
+
+_gst = ctypes.CDLL("libgstreamer-1.0.so.0")
+_gst.gst_structure_to_string.argtypes = (ctypes.c_void_p,)
+_gst.gst_structure_to_string.restype = ctypes.c_void_p
+_glib = ctypes.CDLL("libglib-2.0.so.0")
+_glib.g_free.argtypes = (ctypes.c_void_p,)
+
+
+def serialized_params(region) -> list[str]:
+    """The region's parameter structures as GStreamer serializes them: names, field order,
+    GTypes (``int`` vs ``uint``, ``double``) and values (doubles to 17 digits)."""
+    texts = []
+    node = _RoiMeta.from_address(region.meta()).params
+    while node:
+        item = _GList.from_address(node)
+        text = _gst.gst_structure_to_string(item.data)
+        texts.append(ctypes.string_at(text).decode())
+        _glib.g_free(text)
+        node = item.next
+    return texts
+
+
 def frame_metadata(sample: Gst.Sample) -> dict:
     """Everything the decoder can have changed on a frame, except region ids."""
     frame = VideoFrame(sample.get_buffer(), caps=sample.get_caps())
@@ -66,6 +114,7 @@ def frame_metadata(sample: Gst.Sample) -> dict:
                 "rect": tuple(region.rect()),
                 "label": region.label(),
                 "structures": [structure(t) for t in region.tensors()],
+                "serialized": serialized_params(region),
             }
             for region in frame.regions()
         ],
@@ -174,8 +223,8 @@ def test_rust_port_matches_python_on_the_demo_video(tmp_path: Path) -> None:
     assert sum(1 for f in faces if f) >= MIN_FACE_SHARE * FRAMES
     for index, reference in REFERENCE.items():
         assert iou(faces[index][0]["rect"], reference) >= MIN_IOU, index
+    assert [name for name, _ in faces[0][0]["structures"]] == ["detection", "landmarks"]
     first = faces[0][0]["structures"][0]
-    assert first[0] == "detection"
     keys = [key for key, _ in first[1]]
     assert keys == [
         "confidence",

@@ -8,7 +8,7 @@ use gst::glib;
 use gst::prelude::*;
 use gst::subclass::prelude::*;
 use gst_base::subclass::prelude::*;
-use gva_meta::{NewRegion, OptionalField, Tensor, VideoFrame};
+use gva_meta::{NewRegion, OptionalField, Precision, RegionMut, Tensor, VideoFrame};
 
 use super::decode::{self, KEYPOINTS};
 use crate::{numpy, python};
@@ -228,7 +228,41 @@ fn process_frame(
             .detection_mut()
             .set_extra_params_json(&extra_params)
             .map_err(|e| e.to_string())?;
+        add_landmarks(&mut added.region, &face.keypoints, [x0, y0, x1, y1])
+            .map_err(|e| e.to_string())?;
     }
+    Ok(())
+}
+
+/// `add_landmarks(region, keypoints, (x0, y0, x1, y1))`: the keypoints as a tensor in DL
+/// Streamer's `landmark_points` format (what `gvawatermark` draws as dots): FP32 `(x, y)`
+/// pairs relative to the region's box.
+fn add_landmarks(
+    region: &mut RegionMut<'_>,
+    keypoints: &[[f32; 2]; 6],
+    [x0, y0, x1, y1]: [f64; 4],
+) -> Result<(), gva_meta::Error> {
+    // relative = (keypoints - (x0, y0)) / (x1 - x0, y1 - y0): in float64 (a tuple of Python
+    // floats is a float64 array), then .astype(np.float32)
+    let relative: Vec<u8> = keypoints
+        .iter()
+        .flat_map(|[x, y]| {
+            [
+                ((f64::from(*x) - x0) / (x1 - x0)) as f32,
+                ((f64::from(*y) - y0) / (y1 - y0)) as f32,
+            ]
+        })
+        .flat_map(f32::to_ne_bytes)
+        .collect();
+    let tensor = region.add_tensor("landmarks")?;
+    tensor.set_format("landmark_points")?;
+    tensor.set_precision(Precision::Fp32);
+    // tensor["dims"] = [len(KEYPOINTS), 2] (gstgva stores dims as uint, DL Streamer's type)
+    tensor.set_dims(&[KEYPOINTS.len() as u32, 2]);
+    tensor.set_data(&relative);
+    tensor
+        .structure_mut()
+        .set("point_names", gst::Array::new(KEYPOINTS));
     Ok(())
 }
 
@@ -240,7 +274,8 @@ fn data(tensor: &Tensor) -> Result<Vec<f32>, String> {
         .optional()
         .map_err(|e| e.to_string())?
         .ok_or_else(|| format!("face_detection_decoder: tensor '{name}' has no data_buffer"))?;
-    let precision = tensor.precision().map_err(|e| e.to_string())?;
+    // gstgva reads an absent, unknown or mistyped precision as UNSPECIFIED (raw bytes).
+    let precision = tensor.precision().unwrap_or(Precision::Unspecified);
     numpy::astype_f32(bytes, precision).map_err(|e| format!("tensor '{name}': {e}"))
 }
 
