@@ -711,7 +711,9 @@ def test_dlstreamer_module_paths_in_a_fresh_interpreter(tmp_path: Path) -> None:
     ]
 
 
-def test_importing_gstgva_first_leaves_gstreamer_to_the_application(tmp_path: Path) -> None:
+def test_importing_gstgva_first_leaves_gstreamer_to_the_application(
+    tmp_path: Path,
+) -> None:
     # DL Streamer's scripts import gstgva at the top and call Gst.init(sys.argv) later, often
     # behind `if not Gst.is_initialized()`. Importing gstgva must not initialize GStreamer behind
     # PyGObject's back: PyGObject would then refuse every call (NotInitialized) and the command
