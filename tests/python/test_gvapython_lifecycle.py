@@ -79,6 +79,14 @@ def run(args: list[str]) -> subprocess.CompletedProcess[str]:
     )
 
 
+def gst_launch_gvapython(*properties: str) -> subprocess.CompletedProcess[str]:
+    """``gst-launch-1.0`` of FRAMES frames through ``gvapython`` with ``properties``."""
+    return run(
+        ["gst-launch-1.0", "-q", "videotestsrc", f"num-buffers={FRAMES}", "!", CAPS]
+        + ["!", "gvapython", *properties, "!", "fakesink"]
+    )
+
+
 def expected_log(frames: int) -> str:
     return "".join(f"frame {i}\n" for i in range(1, frames + 1)) + "closed\n"
 
@@ -87,23 +95,11 @@ def test_gst_launch_releases_the_instance_at_exit(tmp_path: Path) -> None:
     module = tmp_path / "logger.py"
     module.write_text(textwrap.dedent(CLASS_MODULE))
     log = tmp_path / "log.txt"
-    result = run(
-        [
-            "gst-launch-1.0",
-            "-q",
-            "videotestsrc",
-            f"num-buffers={FRAMES}",
-            "!",
-            CAPS,
-            "!",
-            "gvapython",
-            f"module={module}",
-            "class=Logger",
-            "function=log",
-            f'kwarg={{"log_file_path": "{log}"}}',
-            "!",
-            "fakesink",
-        ]
+    result = gst_launch_gvapython(
+        f"module={module}",
+        "class=Logger",
+        "function=log",
+        f'kwarg={{"log_file_path": "{log}"}}',
     )
     assert result.returncode == 0, result.stderr
     assert log.read_text() == expected_log(FRAMES)
@@ -113,21 +109,7 @@ def test_gst_launch_releases_a_function_modules_globals_at_exit(tmp_path: Path) 
     log = tmp_path / "log.txt"
     module = tmp_path / "counter.py"
     module.write_text(textwrap.dedent(FUNCTION_MODULE).format(path=log))
-    result = run(
-        [
-            "gst-launch-1.0",
-            "-q",
-            "videotestsrc",
-            f"num-buffers={FRAMES}",
-            "!",
-            CAPS,
-            "!",
-            "gvapython",
-            f"module={module}",
-            "!",
-            "fakesink",
-        ]
-    )
+    result = gst_launch_gvapython(f"module={module}")
     assert result.returncode == 0, result.stderr
     assert log.read_text() == f"{FRAMES} frames\n"
 
