@@ -75,6 +75,11 @@ impl Drop for Callback {
         if let Some(loaded) = self.loaded.take()
             && let Err(refused) = thread_state::with_gil(move |py| loaded.release(py))
         {
+            gst::debug!(
+                CAT,
+                "{}: Python is ending, its objects are left to it",
+                self.name
+            );
             std::mem::forget(refused);
         }
     }
@@ -139,6 +144,9 @@ impl ObjectImpl for GvaPython {
     /// an application's `del pipeline`.
     fn dispose(&self) {
         let taken = lock(&self.callback.0).take();
+        if taken.is_some() {
+            gst::debug!(CAT, imp = self, "disposed: releasing the Python callback");
+        }
         drop(taken);
     }
 
