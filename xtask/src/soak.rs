@@ -10,8 +10,8 @@
 //! as code first runs.
 //!
 //! Warm-up: the first third of the frames (allocator arenas, OpenVINO's caches and the
-//! interpreter settle; measured on these chains, growth there is 0.1-0.6 MiB per 10k frames,
-//! after it under 0.1). The samples after warm-up are cut in two halves and each gets a
+//! interpreter settle; measured on these chains, growth there is up to 0.6 MiB per 10k frames,
+//! after it about 0.1 or less). The samples after warm-up are cut in two halves and each gets a
 //! Theil-Sen estimate, the median of the slopes between every pair of its samples; the growth
 //! is the smaller of the two. A leak grows the memory by the same amount per frame: every pair
 //! in both halves agrees on its slope. glibc's allocator grows its heap in steps (now and then
@@ -20,11 +20,13 @@
 //! half — and it falls in one half only, so, unlike a least-squares line or two raw points, a
 //! step does not read as growth.
 //!
-//! The bound, 1 MiB per 10 000 frames (105 bytes per frame): well above that settled noise, and
-//! below the smallest leak worth finding — one leaked `GstStructure`, tensor meta or Python
-//! frame object per frame (100-200 bytes), or a couple of bytes per region at 64 regions per
-//! frame. The known OpenVINO port leak (about 72 bytes per inferred region, 64 regions per frame)
-//! grows the region chain by about 45 MiB per 10 000 frames.
+//! The bound, 1 MiB per 10 000 frames (105 bytes per frame): ten times that settled noise, and
+//! at the size of the smallest leak worth finding — one object of 100 bytes or more per frame
+//! (a `GstStructure` with a few fields, a Python object with its `__dict__`; a 150-byte `bytes`
+//! kept per frame by the gvapython chain reads 1.9), or 2 bytes per region at 64 regions per
+//! frame. The OpenVINO port leaked per inferred region (issue 14 item 2, about 72 bytes + the
+//! allocator's overhead, 64 regions per frame) grows the region chain by 49 MiB per 10 000
+//! frames; with that port taken once, the same chain reads 0.0-0.03.
 
 use std::fmt::Write as _;
 use std::process::Stdio;
