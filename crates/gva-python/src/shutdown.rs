@@ -20,6 +20,7 @@
 //! handed to Python any more, and objects left over are not touched.
 
 use std::cell::Cell;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Condvar, LazyLock, Mutex, MutexGuard, Weak};
 use std::time::{Duration, Instant};
 
@@ -37,7 +38,6 @@ pub trait Release: Send + Sync {
     fn release(&self, py: Python<'_>);
 }
 
-#[derive(Default)]
 struct Gate {
     closed: bool,
     /// Entries not yet left, over all threads (nested entries count each).
@@ -108,12 +108,12 @@ pub fn register(owner: Weak<dyn Release>) {
 
 /// Registers the exit hook with Python's `atexit`, once per process.
 pub fn install_exit_hook(py: Python<'_>) -> PyResult<()> {
-    static INSTALLED: Mutex<bool> = Mutex::new(false);
-    let mut installed = lock(&INSTALLED);
-    if *installed {
+    static INSTALLED: AtomicBool = AtomicBool::new(false);
+    // Claimed before calling Python (no lock is held across the call), given back on failure.
+    if INSTALLED.swap(true, Ordering::AcqRel) {
         return Ok(());
     }
-    let hook = PyCFunction::new_closure(
+    let registered = PyCFunction::new_closure(
         py,
         Some(c"gvapython_at_exit"),
         Some(c"gvapython: keeps GStreamer threads out of the finalizing interpreter"),
@@ -121,10 +121,12 @@ pub fn install_exit_hook(py: Python<'_>) -> PyResult<()> {
             at_exit(args.py());
             Ok(())
         },
-    )?;
-    py.import("atexit")?.call_method1("register", (hook,))?;
-    *installed = true;
-    Ok(())
+    )
+    .and_then(|hook| py.import("atexit")?.call_method1("register", (hook,)));
+    if registered.is_err() {
+        INSTALLED.store(false, Ordering::Release);
+    }
+    registered.map(drop)
 }
 
 /// The `atexit` hook: close the gate, let the threads inside leave, release every owner.
