@@ -20,6 +20,7 @@ pub mod converters;
 pub mod labels;
 pub mod model;
 pub mod model_proc;
+mod ov;
 pub mod planes;
 pub mod pool;
 pub mod preprocess;

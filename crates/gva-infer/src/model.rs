@@ -7,6 +7,7 @@ use openvino::{
     Core, DeviceType, ElementType, Layout, ResizeAlgorithm, RwPropertyKey, Shape, Tensor,
 };
 
+use crate::ov::{self, PortInfo, Side};
 use crate::preprocess::{self, FrameFormat, Preprocess};
 use crate::runtime::{self, RuntimeError};
 
@@ -148,6 +149,8 @@ pub struct CompiledModel {
     name: String,
     compiled: openvino::CompiledModel,
     inputs: Vec<Port>,
+    /// The element type of the first input, read once: every request's input tensor has it.
+    input_type: ElementType,
     outputs: Vec<Port>,
 }
 
@@ -168,32 +171,25 @@ impl ModelInfo {
     /// its cost.
     pub fn read(path: impl AsRef<Path>, device: &str) -> Result<Self, ModelError> {
         let read = Read::open(path.as_ref(), device)?;
-        let ov = read.ov("reading ports");
-        let ports = |inputs: bool| -> Result<Vec<Port>, openvino::InferenceError> {
-            let n = if inputs {
-                read.model.get_inputs_len()?
-            } else {
-                read.model.get_outputs_len()?
-            };
-            (0..n)
-                .map(|i| {
-                    let node = if inputs {
-                        read.model.get_input_by_index(i)?
-                    } else {
-                        read.model.get_output_by_index(i)?
-                    };
-                    Ok(Port {
-                        name: node.get_name().unwrap_or_default(),
-                        shape: node.get_shape()?.get_dimensions().to_vec(),
-                    })
-                })
-                .collect()
+        let ports = |side| {
+            ov::model_ports(&read.model, side)
+                .map(|ports| ports.into_iter().map(Port::from).collect())
+                .map_err(read.ov("reading ports"))
         };
         Ok(Self {
             name: read.name(),
-            inputs: ports(true).map_err(&ov)?,
-            outputs: ports(false).map_err(&ov)?,
+            inputs: ports(Side::Inputs)?,
+            outputs: ports(Side::Outputs)?,
         })
+    }
+}
+
+impl From<PortInfo> for Port {
+    fn from(port: PortInfo) -> Self {
+        Self {
+            name: port.name,
+            shape: port.shape,
+        }
     }
 }
 
@@ -277,7 +273,7 @@ impl Read {
     }
 
     fn name(&self) -> String {
-        preprocess::friendly_name(&self.model).unwrap_or_else(|| self.stem.clone())
+        ov::friendly_name(&self.model).unwrap_or_else(|| self.stem.clone())
     }
 }
 
@@ -406,12 +402,8 @@ impl CompiledModel {
         if let Some(Pre::Full(p)) = &pre
             && p.batch > 1
         {
-            let mut dims = model
-                .get_input_by_index(0)
-                .and_then(|i| i.get_shape())
-                .map_err(ov("reading the input shape"))?
-                .get_dimensions()
-                .to_vec();
+            let mut dims =
+                preprocess::first_input_shape(&model).map_err(ov("reading the input shape"))?;
             if let Some(n) = dims.first_mut() {
                 *n = p.batch as i64;
             }
@@ -441,14 +433,20 @@ impl CompiledModel {
         let compiled = core
             .compile_model(&model, device_type)
             .map_err(ov("compiling"))?;
-        let inputs = ports(&compiled, true).map_err(ov("reading inputs"))?;
-        let outputs = ports(&compiled, false).map_err(ov("reading outputs"))?;
+        let inputs =
+            ov::compiled_ports(&compiled, Side::Inputs).map_err(ov("reading the inputs"))?;
+        let outputs =
+            ov::compiled_ports(&compiled, Side::Outputs).map_err(ov("reading the outputs"))?;
+        let input_type = inputs
+            .first()
+            .map_or(ElementType::F32, |port| port.element_type);
         Ok(Self {
             path: shown,
             name,
             compiled,
-            inputs,
-            outputs,
+            inputs: inputs.into_iter().map(Port::from).collect(),
+            input_type,
+            outputs: outputs.into_iter().map(Port::from).collect(),
         })
     }
 
@@ -470,10 +468,7 @@ impl CompiledModel {
     /// A property of the compiled model as OpenVINO reports it (`NUM_STREAMS`,
     /// `PERFORMANCE_HINT`, `INFERENCE_PRECISION_HINT`…).
     pub fn property(&self, name: &str) -> Result<String, ModelError> {
-        let key = openvino::PropertyKey::Other(Cow::Owned(name.to_owned()));
-        self.compiled
-            .get_property(&key)
-            .map(|value| value.into_owned())
+        ov::compiled_property(&self.compiled, name)
             .map_err(openvino_error(&self.path, "reading a property"))
     }
 
@@ -512,11 +507,28 @@ impl CompiledModel {
         request
             .set_input_tensor(&input.tensor)
             .map_err(ov("setting the input"))?;
+        // The request's output tensors, taken once: each inference writes into them.
+        let outputs = self
+            .outputs
+            .iter()
+            .enumerate()
+            .map(|(index, port)| {
+                let tensor = request
+                    .get_output_tensor_by_index(index)
+                    .map_err(ov("reading an output"))?;
+                let element_type = tensor.get_element_type().map_err(ov("reading an output"))?;
+                Ok(OutputTensor {
+                    port: port.clone(),
+                    tensor,
+                    element_type,
+                })
+            })
+            .collect::<Result<_, ModelError>>()?;
         Ok(Request {
             path: self.path.clone(),
             request,
             input,
-            outputs: self.outputs.clone(),
+            outputs,
         })
     }
 
@@ -527,11 +539,7 @@ impl CompiledModel {
             name: String::new(),
             shape: vec![],
         });
-        let input_type = self
-            .compiled
-            .get_input_by_index(0)
-            .and_then(|n| n.get_element_type())
-            .map_err(ov("reading the input type"))?;
+        let input_type = self.input_type;
         let shape = Shape::new(&port.shape).map_err(ov("shaping the input"))?;
         let tensor = Tensor::new(input_type, &shape).map_err(ov("allocating the input"))?;
         Ok(InputTensor {
@@ -618,7 +626,14 @@ pub struct Request {
     path: String,
     pub(crate) request: openvino::InferRequest,
     input: InputTensor,
-    outputs: Vec<Port>,
+    outputs: Vec<OutputTensor>,
+}
+
+/// An output tensor of a request, with its port and element type.
+struct OutputTensor {
+    port: Port,
+    tensor: Tensor,
+    element_type: ElementType,
 }
 
 impl Request {
@@ -639,14 +654,7 @@ impl Request {
     /// The request's C handle, which [`crate::pool`] starts from OpenVINO's completion
     /// callbacks while the request itself sits in the pool's state.
     pub(crate) fn raw(&self) -> RawRequest {
-        // SAFETY: `openvino::InferRequest` (0.11.1) is `struct InferRequest { ptr: *mut
-        // ov_infer_request_t }` and its accessor is crate-private; a one-field struct of the
-        // field's size has it at offset 0 (checked below), so this reads that pointer, which
-        // `self` keeps alive.
-        RawRequest(unsafe {
-            *(&self.request as *const openvino::InferRequest)
-                .cast::<*mut openvino_sys::ov_infer_request_t>()
-        })
+        RawRequest(ov::request_ptr(&self.request))
     }
 
     /// Error for a failed start of this request.
@@ -665,46 +673,40 @@ impl Request {
 
     /// Every output of the last inference, as f32.
     pub fn outputs(&self) -> Result<Vec<Output>, ModelError> {
-        let mut out = Vec::with_capacity(self.outputs.len());
-        for (i, port) in self.outputs.iter().enumerate() {
-            let ov = self.ov("reading an output");
-            let t = self.request.get_output_tensor_by_index(i).map_err(ov)?;
-            let ov = || self.ov("reading an output");
-            let data = match t.get_element_type().map_err(ov())? {
-                ElementType::F32 => t.get_data::<f32>().map_err(ov())?.to_vec(),
-                ElementType::I64 => t
-                    .get_data::<i64>()
-                    .map_err(ov())?
-                    .iter()
-                    .map(|v| *v as f32)
-                    .collect(),
-                ElementType::I32 => t
-                    .get_data::<i32>()
-                    .map_err(ov())?
-                    .iter()
-                    .map(|v| *v as f32)
-                    .collect(),
-                _ => t
-                    .get_raw_data()
-                    .map_err(ov())?
-                    .iter()
-                    .map(|v| f32::from(*v))
-                    .collect(),
-            };
-            out.push(Output {
-                port: port.clone(),
-                data,
-            });
-        }
-        Ok(out)
+        self.outputs
+            .iter()
+            .map(|output| {
+                let ov = || self.ov("reading an output");
+                let t = &output.tensor;
+                let data = match output.element_type {
+                    ElementType::F32 => t.get_data::<f32>().map_err(ov())?.to_vec(),
+                    ElementType::I64 => t
+                        .get_data::<i64>()
+                        .map_err(ov())?
+                        .iter()
+                        .map(|v| *v as f32)
+                        .collect(),
+                    ElementType::I32 => t
+                        .get_data::<i32>()
+                        .map_err(ov())?
+                        .iter()
+                        .map(|v| *v as f32)
+                        .collect(),
+                    _ => t
+                        .get_raw_data()
+                        .map_err(ov())?
+                        .iter()
+                        .map(|v| f32::from(*v))
+                        .collect(),
+                };
+                Ok(Output {
+                    port: output.port.clone(),
+                    data,
+                })
+            })
+            .collect()
     }
 }
-
-const _: () = assert!(
-    std::mem::size_of::<openvino::InferRequest>()
-        == std::mem::size_of::<*mut openvino_sys::ov_infer_request_t>(),
-    "openvino::InferRequest is its ov_infer_request_t pointer"
-);
 
 /// A [`Request`]'s C handle: what OpenVINO's completion callback knows a request by, and how
 /// it starts the next one. Only as valid as the `Request` it came from.
@@ -719,7 +721,7 @@ impl RawRequest {
     /// The `Request` is alive, and nothing else uses it until its inference is done.
     pub(crate) unsafe fn start(self) -> Result<(), openvino::InferenceError> {
         // SAFETY: the caller's promise.
-        preprocess::check(unsafe { openvino_sys::ov_infer_request_start_async(self.0) })
+        ov::check(unsafe { openvino_sys::ov_infer_request_start_async(self.0) })
     }
 
     /// Has OpenVINO call `callback` each time an inference of the request finishes.
@@ -732,7 +734,7 @@ impl RawRequest {
         callback: *const openvino_sys::ov_callback_t,
     ) -> Result<(), openvino::InferenceError> {
         // SAFETY: a live request; the caller's promise for `callback`.
-        preprocess::check(unsafe { openvino_sys::ov_infer_request_set_callback(self.0, callback) })
+        ov::check(unsafe { openvino_sys::ov_infer_request_set_callback(self.0, callback) })
     }
 }
 
@@ -765,11 +767,7 @@ fn with_frame_input(
     let mut steps = input.get_steps()?;
     // Frames already of the model's size skip the resize: an identity interpolation still
     // costs.
-    let dims = model
-        .get_input_by_index(0)?
-        .get_shape()?
-        .get_dimensions()
-        .to_vec();
+    let dims = preprocess::first_input_shape(model)?;
     let image = image_shape(&dims);
     if image.is_none_or(|(_, w, h)| (w, h) != (frame.width, frame.height)) {
         steps.resize(ResizeAlgorithm::Linear)?;
@@ -779,28 +777,4 @@ fn with_frame_input(
     let layout = image.map_or(ImageLayout::Nchw, |(l, _, _)| l);
     model_info.set_layout(Layout::new(layout.name())?)?;
     ppp.build_new_model()
-}
-
-fn ports(
-    compiled: &openvino::CompiledModel,
-    inputs: bool,
-) -> Result<Vec<Port>, openvino::InferenceError> {
-    let n = if inputs {
-        compiled.get_input_size()?
-    } else {
-        compiled.get_output_size()?
-    };
-    (0..n)
-        .map(|i| {
-            let node = if inputs {
-                compiled.get_input_by_index(i)?
-            } else {
-                compiled.get_output_by_index(i)?
-            };
-            Ok(Port {
-                name: node.get_name().unwrap_or_default(),
-                shape: node.get_shape()?.get_dimensions().to_vec(),
-            })
-        })
-        .collect()
 }

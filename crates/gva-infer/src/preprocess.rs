@@ -32,6 +32,7 @@ use openvino::InferenceError;
 use openvino_sys as sys;
 
 use crate::model::ImageLayout;
+use crate::ov::{self, Owned, Side, check, create, model_ptr};
 
 /// The pixel layout of the frames handed to the compiled model (u8 throughout).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -367,48 +368,6 @@ fn validate(pre: &Preprocess) -> Result<(), InferenceError> {
     Ok(())
 }
 
-/// Frees a C object of OpenVINO when dropped.
-struct Owned<T> {
-    ptr: *mut T,
-    free: fn(*mut T),
-}
-
-impl<T> Drop for Owned<T> {
-    fn drop(&mut self) {
-        if !self.ptr.is_null() {
-            // `ptr` came from the OpenVINO call paired with `free` and is freed once.
-            (self.free)(self.ptr)
-        }
-    }
-}
-
-/// An OpenVINO C status as a result, with OpenVINO's last error message.
-pub(crate) fn check(status: sys::ov_status_e) -> Result<(), InferenceError> {
-    if status == sys::ov_status_e::OK {
-        return Ok(());
-    }
-    // SAFETY: OpenVINO returns a NUL-terminated message (or null) owned by the library.
-    let message = unsafe {
-        let m = sys::ov_get_last_err_msg();
-        (!m.is_null()).then(|| std::ffi::CStr::from_ptr(m).to_string_lossy().into_owned())
-    };
-    InferenceError::convert(status, message)
-}
-
-/// Runs an OpenVINO call that writes a new object through its last argument and guards it.
-macro_rules! create {
-    ($free:path, $f:path, $($arg:expr),*) => {{
-        let mut out = ptr::null_mut();
-        // SAFETY: the arguments are live OpenVINO objects or values; `out` is written on OK.
-        check(unsafe { $f($($arg,)* &mut out) })?;
-        Owned {
-            ptr: out,
-            // SAFETY: `$free` is the free function of what `$f` created.
-            free: |p| unsafe { $free(p) },
-        }
-    }};
-}
-
 fn layout(text: &str) -> Result<Owned<sys::ov_layout_t>, InferenceError> {
     let text = CString::new(text).expect("a layout has no NUL");
     Ok(create!(
@@ -418,44 +377,13 @@ fn layout(text: &str) -> Result<Owned<sys::ov_layout_t>, InferenceError> {
     ))
 }
 
-const _: () = assert!(
-    std::mem::size_of::<openvino::Model>() == std::mem::size_of::<*mut sys::ov_model_t>(),
-    "openvino::Model is its ov_model_t pointer"
-);
-
-/// The raw pointer inside `model`.
-fn model_ptr(model: &openvino::Model) -> *const sys::ov_model_t {
-    // SAFETY: `openvino::Model` (0.11.1) is `struct Model { ptr: *mut ov_model_t }` and its
-    // accessor is crate-private; a one-field struct of the field's size has it at offset 0
-    // (checked above), so this reads that pointer, which `model` keeps alive.
-    unsafe { *(model as *const openvino::Model).cast::<*mut sys::ov_model_t>() }
-}
-
-/// The model's friendly name (an IR's `<net name=...>`), if it has one.
-pub(crate) fn friendly_name(model: &openvino::Model) -> Option<String> {
-    let mut name = ptr::null_mut();
-    // SAFETY: `model` is live; on OK `name` is a NUL-terminated string we free with `ov_free`.
-    check(unsafe { sys::ov_model_get_friendly_name(model_ptr(model), &mut name) }).ok()?;
-    if name.is_null() {
-        return None;
-    }
-    // SAFETY: as above; copied before it is freed.
-    let text = unsafe { std::ffi::CStr::from_ptr(name) }
-        .to_string_lossy()
-        .into_owned();
-    // SAFETY: allocated by OpenVINO for us.
-    unsafe { sys::ov_free(name) };
-    Some(text).filter(|n| !n.is_empty())
-}
-
 /// `model` with `pre` in front of its first input, laid out NCHW or NHWC as the model wants
 /// (see [`crate::model::image_shape`]); the new
 /// model's input is u8 NHWC (NV12/I420: one plane-stacked channel) of the frame's size.
 pub fn build(model: &openvino::Model, pre: &Preprocess) -> Result<openvino::Model, InferenceError> {
     use sys::*;
     validate(pre)?;
-    let input = model.get_input_by_index(0)?;
-    let dims = input.get_shape()?.get_dimensions().to_vec();
+    let dims = first_input_shape(model)?;
     let (model_layout, model_w, model_h) =
         crate::model::image_shape(&dims).unwrap_or((ImageLayout::Nchw, pre.width, pre.height));
 
@@ -644,7 +572,20 @@ pub fn build(model: &openvino::Model, pre: &Preprocess) -> Result<openvino::Mode
     let mut built = ptr::null_mut();
     // SAFETY: `ppp` is live; `built` is a new model on OK, owned by the Model made below.
     check(unsafe { ov_preprocess_prepostprocessor_build(ppp.ptr, &mut built) })?;
-    // SAFETY: the same layout as in `model_ptr`: the `Model` takes ownership of the new
-    // `ov_model_t` and frees it with `ov_model_free` when dropped.
-    Ok(unsafe { std::mem::transmute::<*mut ov_model_t, openvino::Model>(built) })
+    // SAFETY: a new model nothing else owns.
+    Ok(unsafe { ov::model_from_ptr(built) })
+}
+
+/// The shape of the model's first input.
+pub(crate) fn first_input_shape(model: &openvino::Model) -> Result<Vec<i64>, InferenceError> {
+    ov::model_ports(model, Side::Inputs)?
+        .into_iter()
+        .next()
+        .map(|port| port.shape)
+        .ok_or_else(|| {
+            ov::error(
+                openvino::InferenceErrorKind::NotFound,
+                "the model has no input".to_owned(),
+            )
+        })
 }
