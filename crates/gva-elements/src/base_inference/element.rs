@@ -76,7 +76,15 @@ pub fn start(
             }
         }
     });
-    let engine = Engine::start(kind, &settings, &element.name(), sink)
+    let weak = element.downgrade();
+    let category = *cat;
+    let warn: super::engine::Warn = Arc::new(move |warning: String| {
+        if let Some(element) = weak.upgrade() {
+            gst::warning!(category, obj = element, "{warning}");
+            gst::element_warning!(element, gst::StreamError::Format, ("{}", warning));
+        }
+    });
+    let engine = Engine::start(kind, &settings, &element.name(), sink, warn)
         .map_err(|e| gst::error_msg!(gst::LibraryError::Settings, ("{}", e)))?;
     for warning in &engine.warnings {
         gst::element_warning!(element, gst::LibraryError::Settings, ("{}", warning));

@@ -36,6 +36,9 @@ pub enum Kind {
 /// Where the pool's results go: each frame, with its metadata attached, in frame order.
 pub type Sink = Arc<dyn Fn(Result<gst::Buffer, String>) + Send + Sync>;
 
+/// Where warnings found while converting results go (posted by the element).
+pub type Warn = Arc<dyn Fn(String) + Send + Sync>;
+
 /// `pre-process-backend` values: what each means here.
 const BACKENDS: &[&str] = &["", "ie", "opencv"];
 /// DL Streamer's backends for VA memory, which gva-rs does not have.
@@ -56,6 +59,7 @@ pub struct Engine {
     /// Full-frame inference: `nireq` requests in flight, delivering to `sink`.
     pool: Option<Pool<gst::Buffer>>,
     sink: Sink,
+    warn: Warn,
     /// With `inference-region=roi-list`: the `object-class` labels (empty = every region).
     regions: Option<Vec<String>>,
     /// gvaclassify on regions with `reclassify-interval` other than 1.
@@ -86,6 +90,7 @@ impl Engine {
         settings: &Settings,
         element_name: &str,
         sink: Sink,
+        warn: Warn,
     ) -> Result<Self, String> {
         let model_path = settings
             .model
@@ -185,6 +190,7 @@ impl Engine {
             batch: settings.batch_size.max(1) as usize,
             pool: None,
             sink,
+            warn,
             regions: on_regions.then(|| {
                 settings
                     .object_class
@@ -282,10 +288,13 @@ impl Engine {
         })?;
         if self.regions.is_none() {
             let (results, sink, info) = (self.results.clone(), self.sink.clone(), info.clone());
+            let warn = self.warn.clone();
             let deliver = move |buffers: Vec<gst::Buffer>, outputs: Result<Vec<_>, _>| {
+                let mut warnings = Vec::new();
                 let converted = outputs
                     .map_err(|e: ModelError| e.to_string())
-                    .and_then(|outputs| results.convert(&outputs, batch));
+                    .and_then(|outputs| results.convert(&outputs, batch, &mut warnings));
+                warnings.into_iter().for_each(|w| warn(w));
                 match converted {
                     Ok(per_frame) => {
                         for (mut buffer, frame_results) in buffers.into_iter().zip(per_frame) {
@@ -420,7 +429,10 @@ impl Engine {
         }
         let mut frame = VideoFrame::new(buffer, info.clone());
         for (id, rect, object, out) in outputs {
-            let results = self.results.convert(&out, 1)?;
+            let mut warnings = Vec::new();
+            let results = self.results.convert(&out, 1, &mut warnings);
+            warnings.into_iter().for_each(|w| (self.warn)(w));
+            let results = results?;
             for frame_results in results {
                 let target = Target::Region(id, rect);
                 match self.history.as_mut() {

@@ -2,9 +2,12 @@
 //! run on a whole batch, then attached frame by frame — to the frame or to the region it was
 //! inferred on — as SPEC §2 says.
 
+use std::sync::atomic::{AtomicBool, Ordering};
+
 use gst::glib;
 use gva_infer::converters::{
-    Blob, ClassificationResult, Converter, ConverterSettings, Detection, OutputConverter, RawTensor,
+    Blob, ClassificationResult, Converter, ConverterError, ConverterSettings, Detection,
+    OutputConverter, RawTensor,
 };
 use gva_infer::model::{Output, Port};
 use gva_infer::model_proc::ModelProc;
@@ -28,6 +31,8 @@ struct OutputPlan {
     labels_output: Option<usize>,
     /// The model-proc item's keys, copied into each result structure as DL Streamer does.
     fields: Map<String, Value>,
+    /// Set once a class id without a label was reported (reported once per output).
+    unlabelled_reported: AtomicBool,
 }
 
 /// What one plan produced for one frame.
@@ -154,6 +159,7 @@ impl Results {
                 converter,
                 labels_output,
                 fields: item.map(|i| i.fields.clone()).unwrap_or_default(),
+                unlabelled_reported: AtomicBool::new(false),
             });
         }
         Ok(Self {
@@ -163,8 +169,15 @@ impl Results {
         })
     }
 
-    /// Converts a batch's `outputs`: the results of each of its `batch` frames, in order.
-    pub fn convert(&self, outputs: &[Output], batch: usize) -> Result<Vec<FrameResults>, String> {
+    /// Converts a batch's `outputs`: the results of each of its `batch` frames, in order. The
+    /// first detection of an output whose class id has no label (a label list shorter than
+    /// the model's classes) adds a warning to `warnings`, once per output.
+    pub fn convert(
+        &self,
+        outputs: &[Output],
+        batch: usize,
+        warnings: &mut Vec<String>,
+    ) -> Result<Vec<FrameResults>, String> {
         let mut frames: Vec<FrameResults> = (0..batch).map(|_| FrameResults(Vec::new())).collect();
         for plan in &self.plans {
             let blob_of = |index: usize| -> Result<(Vec<usize>, &[f32]), String> {
@@ -207,6 +220,9 @@ impl Results {
                 }
             }
             .map_err(convert)?;
+            if let Some(warning) = plan.unlabelled(&per_frame) {
+                warnings.push(warning);
+            }
             for (frame, result) in frames.iter_mut().zip(per_frame) {
                 frame.0.push(result);
             }
@@ -334,6 +350,31 @@ impl Results {
     }
 }
 
+impl OutputPlan {
+    /// The warning for the first class id without a label in `results`, if none was given yet.
+    fn unlabelled(&self, results: &[PlanResult]) -> Option<String> {
+        if self.unlabelled_reported.load(Ordering::Relaxed) {
+            return None;
+        }
+        let labels = self.converter.labels();
+        let id = results.iter().find_map(|r| match r {
+            PlanResult::Detections(found) => gva_infer::converters::unlabelled_class(labels, found),
+            PlanResult::Tensor(..) => None,
+        })?;
+        if self.unlabelled_reported.swap(true, Ordering::Relaxed) {
+            return None;
+        }
+        Some(format!(
+            "output '{}' (converter {}) detected class id {id}, which has no label: {} labels \
+             given ({}); its regions carry no label (this is said once)",
+            self.port.name,
+            self.converter.converter().name(),
+            labels.len(),
+            labels.join(", ")
+        ))
+    }
+}
+
 /// Per-frame detections as plan results.
 fn detections(
     converted: Result<Vec<Vec<Detection>>, gva_infer::converters::ConverterError>,
@@ -452,21 +493,40 @@ fn check_shape(converter: Converter, port: &Port) -> Result<(), String> {
     ))
 }
 
-/// Refuses labels whose count does not match the classes the output has.
+/// Refuses labels whose count does not fit the classes the output's shape has (`yolo_v8`,
+/// `label`); `detection_output` and `boxes_labels` read class ids from the output's values,
+/// and are checked as they come ([`OutputPlan::unlabelled`]).
 fn check_labels(converter: &OutputConverter, port: &Port) -> Result<(), String> {
-    let (labels, classes) = match converter {
-        OutputConverter::YoloV8(c) if port.shape.len() >= 2 => {
-            (c.labels.len(), port.shape[port.shape.len() - 2] - 4)
-        }
-        OutputConverter::Label(c) => (c.labels.len(), port.shape.iter().skip(1).product()),
-        _ => return Ok(()),
-    };
-    if labels == 0 || i64::try_from(labels) == Ok(classes) {
-        Ok(())
-    } else {
+    let dims = |shape: &[i64]| -> usize { shape.iter().map(|&d| d.max(0) as usize).product() };
+    let mismatch = |labels: usize, classes: usize, note: &str| {
         Err(format!(
-            "{labels} labels do not match the {classes} classes of output '{}' (shape {:?})",
+            "{labels} labels do not match the {classes} classes of output '{}' (shape {:?}){note}",
             port.name, port.shape
         ))
+    };
+    match converter {
+        OutputConverter::YoloV8(c) if port.shape.len() >= 2 => {
+            let classes =
+                dims(&port.shape[port.shape.len() - 2..port.shape.len() - 1]).saturating_sub(4);
+            if c.labels.is_empty() || c.labels.len() == classes {
+                Ok(())
+            } else {
+                mismatch(c.labels.len(), classes, "")
+            }
+        }
+        OutputConverter::Label(c) => {
+            let values = dims(port.shape.get(1..).unwrap_or_default());
+            match c.check_output(values) {
+                Ok(()) => Ok(()),
+                Err(ConverterError::LabelCount { expected, .. }) if expected != values => mismatch(
+                    c.labels.len(),
+                    values,
+                    " (two labels per class for method compound)",
+                ),
+                Err(ConverterError::LabelCount { .. }) => mismatch(c.labels.len(), values, ""),
+                Err(e) => Err(format!("output '{}': {e}", port.name)),
+            }
+        }
+        _ => Ok(()),
     }
 }

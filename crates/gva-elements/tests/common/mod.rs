@@ -92,14 +92,25 @@ pub fn run_buffers(
     height: usize,
     buffers: Vec<gst::Buffer>,
 ) -> Result<Vec<gst::Buffer>, String> {
+    run_buffers_warned(format, element, width, height, buffers).0
+}
+
+/// [`run_buffers`], with the texts of the warning messages the pipeline posted.
+pub fn run_buffers_warned(
+    format: &str,
+    element: &str,
+    width: usize,
+    height: usize,
+    buffers: Vec<gst::Buffer>,
+) -> (Result<Vec<gst::Buffer>, String>, Vec<String>) {
     init();
-    let pipeline = gst::parse::launch(&format!(
+    let pipeline = match gst::parse::launch(&format!(
         "appsrc name=src format=time caps=video/x-raw,format={format},width={width},height={height},framerate=30/1 \
          ! {element} ! appsink name=sink sync=false"
-    ))
-    .map_err(|e| e.to_string())?
-    .downcast::<gst::Pipeline>()
-    .expect("a pipeline");
+    )) {
+        Ok(pipeline) => pipeline.downcast::<gst::Pipeline>().expect("a pipeline"),
+        Err(e) => return (Err(e.to_string()), Vec::new()),
+    };
     let src = pipeline
         .by_name("src")
         .and_downcast::<gst_app::AppSrc>()
@@ -109,17 +120,27 @@ pub fn run_buffers(
         .and_downcast::<gst_app::AppSink>()
         .expect("appsink");
     let bus = pipeline.bus().expect("a bus");
-    let error = |bus: &gst::Bus| {
-        bus.pop_filtered(&[gst::MessageType::Error])
-            .map(|m| match m.view() {
-                gst::MessageView::Error(e) => e.error().to_string(),
-                _ => unreachable!(),
-            })
+    // The first error and every warning posted so far.
+    let read = |bus: &gst::Bus| {
+        let (mut error, mut warnings) = (None, Vec::new());
+        while let Some(message) = bus.pop() {
+            match message.view() {
+                gst::MessageView::Error(e) => {
+                    error.get_or_insert_with(|| e.error().to_string());
+                }
+                gst::MessageView::Warning(w) => warnings.push(w.error().to_string()),
+                _ => {}
+            }
+        }
+        (error, warnings)
     };
     if pipeline.set_state(gst::State::Playing).is_err() {
-        let text = error(&bus).unwrap_or_else(|| "state change failed".to_owned());
+        let (error, warnings) = read(&bus);
         let _ = pipeline.set_state(gst::State::Null);
-        return Err(text);
+        return (
+            Err(error.unwrap_or_else(|| "state change failed".to_owned())),
+            warnings,
+        );
     }
     for (i, mut buffer) in buffers.into_iter().enumerate() {
         buffer
@@ -132,12 +153,10 @@ pub fn run_buffers(
     while let Ok(sample) = sink.pull_sample() {
         out.extend(sample.buffer_owned());
     }
-    let result = match error(&bus) {
-        Some(text) => Err(text),
-        None => Ok(out),
-    };
+    // Read before the stop flushes the bus.
+    let (error, warnings) = read(&bus);
     pipeline.set_state(gst::State::Null).expect("stops");
-    result
+    (error.map_or(Ok(out), Err), warnings)
 }
 
 /// The `VideoInfo` of BGR frames of `width` x `height`.

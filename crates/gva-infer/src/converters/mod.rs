@@ -236,8 +236,22 @@ impl std::fmt::Display for UnknownConverter {
 
 impl std::error::Error for UnknownConverter {}
 
-/// The label of `label_id`, when there is a non-empty one (DL Streamer sets no `label` for an
-/// empty one).
+/// The first class id among `detections` that `labels` has no entry for, when labels are
+/// given (without labels every detection is unnamed by choice).
+///
+/// `detection_output` and `boxes_labels` read their class ids from the output's values, so
+/// unlike `yolo_v8` and `label` (whose class count is the output's shape, checked at start)
+/// a label list that is too short only shows when such an id comes.
+pub fn unlabelled_class(labels: &[String], detections: &[Detection]) -> Option<usize> {
+    if labels.is_empty() {
+        return None;
+    }
+    detections
+        .iter()
+        .map(|d| d.label_id)
+        .find(|&id| id >= labels.len())
+}
+
 /// The model input size as floats, refusing a zero dimension (boxes are scaled by it).
 fn input_size(
     converter: &'static str,
@@ -258,6 +272,8 @@ fn input_size(
     Ok((width as f64, height as f64))
 }
 
+/// The label of `label_id`, when there is a non-empty one (DL Streamer sets no `label` for an
+/// empty one).
 fn label_of(labels: &[String], label_id: usize) -> Option<String> {
     labels.get(label_id).filter(|l| !l.is_empty()).cloned()
 }
