@@ -56,7 +56,7 @@ pub fn start(
     let flow: Arc<Mutex<Result<(), gst::FlowError>>> = Arc::new(Mutex::new(Ok(())));
     let weak = element.downgrade();
     let pushed = flow.clone();
-    let sink: super::engine::Sink = Arc::new(move |frame: Result<gst::Buffer, String>| {
+    let sink: super::delivery::Sink = Arc::new(move |frame: Result<gst::Buffer, String>| {
         let Some(element) = weak.upgrade() else {
             return;
         };
@@ -78,7 +78,7 @@ pub fn start(
     });
     let weak = element.downgrade();
     let category = *cat;
-    let warn: super::engine::Warn = Arc::new(move |warning: String| {
+    let warn: super::delivery::Warn = Arc::new(move |warning: String| {
         if let Some(element) = weak.upgrade() {
             gst::warning!(category, obj = element, "{warning}");
             gst::element_warning!(element, gst::StreamError::Format, ("{}", warning));
@@ -128,8 +128,8 @@ pub fn set_caps(
     })
 }
 
-/// Hands a frame to the engine: it comes back at once (skipped or region inference) or later
-/// from the pool; an inference error or an earlier push error stops the stream.
+/// Hands a frame to the engine: it leaves later, from the pool's delivery, in order; an
+/// inference error or an earlier push error stops the stream.
 pub fn generate_output(
     element: &impl IsA<gst::Element>,
     state: &Mutex<Option<Running>>,
@@ -139,8 +139,7 @@ pub fn generate_output(
         .ok_or(gst::FlowError::Flushing)?;
     flow?;
     match result {
-        Ok(Some(buffer)) => Ok(GenerateOutputSuccess::Buffer(buffer)),
-        Ok(None) => Ok(GenerateOutputSuccess::NoOutput),
+        Ok(()) => Ok(GenerateOutputSuccess::NoOutput),
         Err(e) => {
             gst::element_error!(element, gst::StreamError::Failed, ("{}", e));
             Err(gst::FlowError::Error)

@@ -1,26 +1,26 @@
 //! The model of an inference element with a converter per output, read at start, compiled
-//! for the negotiated frames, and run on frames: whole frames through the asynchronous
-//! request pool (in batches), regions on the streaming thread.
+//! for the negotiated frames, and run on frames: whole frames or their regions, through the
+//! asynchronous request pool (in batches), the frames leaving in order from the pool's
+//! [`Delivery`].
 
-use std::collections::HashMap;
 use std::path::Path;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
-use gst_video::prelude::*;
 use gva_infer::converters::ConverterSettings;
 use gva_infer::model::{
-    CompiledModel, FrameInput, InputData, ModelError, ModelInfo, element_config, image_shape,
-    parse_config,
+    CompiledModel, FrameInput, ModelError, ModelInfo, element_config, image_shape, parse_config,
 };
 use gva_infer::model_proc::{ModelProc, PreprocParams};
 use gva_infer::pool::Pool;
 use gva_infer::preprocess::{ColorSpace, FrameFormat, Preprocess};
-use gva_meta::{Rect, VideoFrame};
+use gva_meta::VideoFrame;
 
-use super::frames::{crop_resized, frame_format, pack_into, packed, split_planes_into};
+use super::delivery::{Delivery, FrameEnd, Input, Sink, Warn};
+use super::frames::{clip, crop_resize_into, frame_format, pack_into, split_planes_into};
+use super::history::History;
 use super::results::{Results, Target};
 use super::shared::{ModelKey, SharedModel, get_or_compile};
-use super::{InferenceRegion, Settings};
+use super::{InferenceRegion, Settings, lock};
 
 /// Which element the engine serves: what its converters must produce.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -32,12 +32,6 @@ pub enum Kind {
     /// gvaclassify: results on each region (or tensors for the full frame).
     Classify,
 }
-
-/// Where the pool's results go: each frame, with its metadata attached, in frame order.
-pub type Sink = Arc<dyn Fn(Result<gst::Buffer, String>) + Send + Sync>;
-
-/// Where warnings found while converting results go (posted by the element).
-pub type Warn = Arc<dyn Fn(String) + Send + Sync>;
 
 /// `pre-process-backend` values: what each means here.
 const BACKENDS: &[&str] = &["", "ie", "opencv"];
@@ -56,14 +50,14 @@ pub struct Engine {
     /// `nireq` (0 = auto).
     nireq: usize,
     batch: usize,
-    /// Full-frame inference: `nireq` requests in flight, delivering to `sink`.
-    pool: Option<Pool<gst::Buffer>>,
+    /// `nireq` requests in flight on whole frames or regions, delivering to `sink`.
+    pool: Option<Pool<Input, FrameEnd>>,
     sink: Sink,
     warn: Warn,
     /// With `inference-region=roi-list`: the `object-class` labels (empty = every region).
     regions: Option<Vec<String>>,
     /// gvaclassify on regions with `reclassify-interval` other than 1.
-    history: Option<History>,
+    history: Option<Arc<Mutex<History>>>,
     /// The model's input width and height.
     input_size: (usize, usize),
     /// Whether the model's image input is NCHW with three channels (it can take colour
@@ -119,15 +113,9 @@ impl Engine {
             None
         };
         let on_regions = settings.inference_region == InferenceRegion::RoiList;
-        // Regions are inferred one at a time; whole frames with `nireq` requests in flight.
-        let requests = if on_regions {
-            1
-        } else {
-            settings.nireq as usize
-        };
         let (config, mut warnings) = element_config(
             &settings.device,
-            requests,
+            settings.nireq as usize,
             parse_config(&settings.ie_config).map_err(|e| e.to_string())?,
         );
         let info = ModelInfo::read(&model_path, &settings.device).map_err(|e| e.to_string())?;
@@ -170,13 +158,6 @@ impl Engine {
             element_id,
             &mut warnings,
         )?;
-        if on_regions && settings.batch_size > 1 {
-            warnings.push(format!(
-                "batch-size={} does not apply to inference-region=roi-list: regions are \
-                 inferred one by one",
-                settings.batch_size
-            ));
-        }
         Ok(Self {
             model_path,
             device: settings.device.clone(),
@@ -199,7 +180,7 @@ impl Engine {
                     .unwrap_or_default()
             }),
             history: (kind == Kind::Classify && on_regions && settings.reclassify_interval != 1)
-                .then(|| History::new(settings.reclassify_interval)),
+                .then(|| Arc::new(Mutex::new(History::new(settings.reclassify_interval)))),
             input_size: (input_width, input_height),
             input_takes_planes,
             planes: false,
@@ -239,10 +220,11 @@ impl Engine {
             ));
         }
         self.info = Some(info.clone());
-        let (width, height, batch) = if self.regions.is_some() {
-            (self.input_size.0, self.input_size.1, 1)
+        let batch = self.batch;
+        let (width, height) = if self.regions.is_some() {
+            self.input_size
         } else {
-            (info.width() as usize, info.height() as usize, self.batch)
+            (info.width() as usize, info.height() as usize)
         };
         let mut pre = Preprocess::new(format, width, height).with_batch(batch);
         if let Some(params) = &self.preproc {
@@ -286,82 +268,112 @@ impl Engine {
             }
             .map_err(|e| e.to_string())
         })?;
-        if self.regions.is_none() {
-            let (results, sink, info) = (self.results.clone(), self.sink.clone(), info.clone());
-            let warn = self.warn.clone();
-            let deliver = move |buffers: Vec<gst::Buffer>, outputs: Result<Vec<_>, _>| {
-                let mut warnings = Vec::new();
-                let converted = outputs
-                    .map_err(|e: ModelError| e.to_string())
-                    .and_then(|outputs| results.convert(&outputs, batch, &mut warnings));
-                warnings.into_iter().for_each(|w| warn(w));
-                match converted {
-                    Ok(per_frame) => {
-                        for (mut buffer, frame_results) in buffers.into_iter().zip(per_frame) {
-                            let mut frame = VideoFrame::new(buffer.make_mut(), info.clone());
-                            let attached =
-                                results.attach(&mut frame, frame_results, Target::Frame, None);
-                            sink(attached.map(|_| buffer));
-                        }
-                    }
-                    Err(e) => {
-                        for _ in buffers {
-                            sink(Err(e.clone()));
-                        }
-                    }
-                }
-            };
-            let mut model = super::lock(&shared.model);
-            // nireq=0 (auto): as many as OpenVINO advises for the compiled model (as DL
-            // Streamer does): one per stream.
-            let nireq = match self.nireq {
-                0 => model.optimal_requests().map_err(|e| e.to_string())?,
-                n => n,
-            };
-            let pool =
-                Pool::batched(&mut model, nireq, batch, deliver).map_err(|e| e.to_string())?;
-            self.pool = Some(pool);
-        }
+        let delivery = Delivery::new(
+            self.results.clone(),
+            info.clone(),
+            batch,
+            self.history.clone(),
+            self.sink.clone(),
+            self.warn.clone(),
+        );
+        let mut model = lock(&shared.model);
+        // nireq=0 (auto): as many as OpenVINO advises for the compiled model (as DL Streamer
+        // does): one per stream.
+        let nireq = match self.nireq {
+            0 => model.optimal_requests().map_err(|e| e.to_string())?,
+            n => n,
+        };
+        let pool =
+            Pool::with_delivery(&mut model, nireq, batch, delivery).map_err(|e| e.to_string())?;
+        drop(model);
+        self.pool = Some(pool);
         self.compiled = Some(shared);
         Ok(())
     }
 
-    /// Hands `buffer` on: full-frame inference submits it to the pool (its result reaches the
-    /// sink, in order) and gives `None`; a skipped frame waits for the frames before it and
-    /// comes back; region inference runs here and gives the buffer back with its results.
-    pub fn submit(&mut self, mut buffer: gst::Buffer) -> Result<Option<gst::Buffer>, String> {
-        let Some(pool) = &self.pool else {
-            self.process_regions(buffer.make_mut())?;
-            return Ok(Some(buffer));
-        };
-        let index = self.frames;
-        self.frames += 1;
-        if !index.is_multiple_of(self.interval) {
-            pool.flush();
-            return Ok(Some(buffer));
-        }
+    /// Hands `buffer` to the pool: every `inference-interval`th frame, the whole frame or each
+    /// region whose label `object-class` names (every region when empty; gvaclassify's history
+    /// re-uses the last results of tracked objects between re-classifications) is submitted,
+    /// then the frame itself takes its place in the delivery order. The frame reaches the sink
+    /// once the results of its inputs are attached, after the frames before it.
+    pub fn submit(&mut self, buffer: gst::Buffer) -> Result<(), String> {
+        let pool = self
+            .pool
+            .as_ref()
+            .ok_or("no caps negotiated before the first frame")?;
         let info = self
             .info
             .as_ref()
             .ok_or("no caps negotiated before the first frame")?;
-        // The pixels go straight from the mapped frame into the request's input tensor. The
-        // reading reference lives in the fill closure, which is gone before the request is
-        // handed to the completion thread: the delivered buffer is writable without a copy.
-        let reader = buffer.clone();
-        let planes = self.planes;
-        let fill = move |input: &mut [u8]| {
-            let frame =
-                gst_video::VideoFrameRef::from_buffer_ref_readable(reader.as_ref(), info)
-                    .map_err(|_| ModelError::Other("cannot map the frame for reading".into()))?;
-            if planes {
-                split_planes_into(&frame, input)
-            } else {
-                pack_into(&frame, input)
+        let index = self.frames;
+        self.frames += 1;
+        let mut reused = Vec::new();
+        if index.is_multiple_of(self.interval) {
+            match &self.regions {
+                None => {
+                    // The pixels go straight from the mapped frame into the request's input
+                    // tensor. The reading reference lives in the fill closure, which is gone
+                    // before the frame is delivered: it is writable then without a copy.
+                    let reader = buffer.clone();
+                    let planes = self.planes;
+                    let fill = move |input: &mut [u8]| {
+                        let frame = map(&reader, info)?;
+                        if planes {
+                            split_planes_into(&frame, input)
+                        } else {
+                            pack_into(&frame, input)
+                        }
+                        .map_err(ModelError::Other)
+                    };
+                    let input = Input {
+                        frame: index,
+                        target: Target::Frame,
+                        object: 0,
+                    };
+                    pool.submit_with(input, fill).map_err(|e| e.to_string())?;
+                }
+                Some(classes) => {
+                    let mut to_infer = Vec::new();
+                    for (id, rect, object) in regions(&buffer, info, classes) {
+                        // Regions outside the frame are not inferred.
+                        let Some(rect) = clip(rect, info.width(), info.height()) else {
+                            continue;
+                        };
+                        let reuse = self
+                            .history
+                            .as_ref()
+                            .is_some_and(|h| lock(h).reuse(object, index));
+                        if reuse {
+                            reused.push((id, object));
+                        } else {
+                            to_infer.push((id, rect, object));
+                        }
+                    }
+                    if !to_infer.is_empty() {
+                        let frame = map(&buffer, info).map_err(|e| e.to_string())?;
+                        for (id, rect, object) in to_infer {
+                            let input = Input {
+                                frame: index,
+                                target: Target::Region(id, rect),
+                                object,
+                            };
+                            let size = self.input_size;
+                            pool.submit_with(input, |slot| {
+                                crop_resize_into(&frame, rect, size, slot)
+                                    .map_err(ModelError::Other)
+                            })
+                            .map_err(|e| e.to_string())?;
+                        }
+                    }
+                }
             }
-            .map_err(ModelError::Other)
-        };
-        pool.submit_with(buffer, fill).map_err(|e| e.to_string())?;
-        Ok(None)
+        }
+        pool.pass(FrameEnd {
+            frame: index,
+            buffer,
+            reused,
+        });
+        Ok(())
     }
 
     /// Waits until every frame in flight (a partly filled batch included) has reached the
@@ -371,96 +383,29 @@ impl Engine {
             pool.flush();
         }
     }
+}
 
-    /// On every `inference-interval`th frame, infers on each region whose label `object-class`
-    /// names (every region when empty), cropped and resized to the model input, and attaches
-    /// the results (gvaclassify's history re-attaches the last results of tracked objects
-    /// between re-classifications).
-    fn process_regions(&mut self, buffer: &mut gst::BufferRef) -> Result<(), String> {
-        let info = &self
-            .info
-            .clone()
-            .ok_or("no caps negotiated before the first frame")?;
-        let index = self.frames;
-        self.frames += 1;
-        if !index.is_multiple_of(self.interval) {
-            return Ok(());
-        }
-        let classes = self.regions.as_deref().unwrap_or_default();
-        let rois: Vec<(i32, Rect<u32>, i32)> = VideoFrame::new(&*buffer, info.clone())
-            .regions()
-            .filter(|r| {
-                classes.is_empty() || r.label().is_ok_and(|l| classes.iter().any(|c| c == l))
-            })
-            .map(|r| (r.id(), r.rect(), r.object_id().unwrap_or(0)))
-            .collect();
-        if rois.is_empty() {
-            return Ok(());
-        }
-        // Regions whose tracked object was classified recently get its last results.
-        let mut cached = Vec::new();
-        let mut to_infer = Vec::new();
-        for (id, rect, object) in rois {
-            match self.history.as_mut().and_then(|h| h.reuse(object, index)) {
-                Some(structures) => cached.push((id, structures)),
-                None => to_infer.push((id, rect, object)),
-            }
-        }
-        let mut outputs = Vec::with_capacity(to_infer.len());
-        if !to_infer.is_empty() {
-            let shared = self
-                .compiled
-                .as_ref()
-                .ok_or("no caps negotiated before the first frame")?;
-            let mut model = super::lock(&shared.model);
-            let frame = gst_video::VideoFrameRef::from_buffer_ref_readable(buffer, info)
-                .map_err(|_| "cannot map the frame for reading".to_owned())?;
-            let pixels = packed(&frame)?;
-            let size = (frame.width() as usize, frame.height() as usize);
-            let bpp = pixels.len() / (size.0 * size.1).max(1);
-            for (id, rect, object) in to_infer {
-                if let Some(crop) = crop_resized(&pixels, size, bpp, rect, self.input_size) {
-                    let out = model
-                        .infer(InputData::U8(&crop))
-                        .map_err(|e| e.to_string())?;
-                    outputs.push((id, rect, object, out));
-                }
-            }
-        }
-        let mut frame = VideoFrame::new(buffer, info.clone());
-        for (id, rect, object, out) in outputs {
-            let mut warnings = Vec::new();
-            let results = self.results.convert(&out, 1, &mut warnings);
-            warnings.into_iter().for_each(|w| (self.warn)(w));
-            let results = results?;
-            for frame_results in results {
-                let target = Target::Region(id, rect);
-                match self.history.as_mut() {
-                    Some(history) => {
-                        let mut appended = Vec::new();
-                        self.results.attach(
-                            &mut frame,
-                            frame_results,
-                            target,
-                            Some(&mut appended),
-                        )?;
-                        history.store(object, index, appended);
-                    }
-                    None => self
-                        .results
-                        .attach(&mut frame, frame_results, target, None)?,
-                }
-            }
-        }
-        for (id, structures) in cached {
-            let mut roi = frame.region_mut(id).map_err(|e| e.to_string())?;
-            for s in &structures {
-                roi.add_tensor_copy(gva_meta::Tensor::from_structure(s), None)
-                    .map_err(|e| e.to_string())?;
-            }
-        }
-        Ok(())
-    }
+/// `buffer` mapped for reading as a frame of `info`.
+fn map<'a>(
+    buffer: &'a gst::Buffer,
+    info: &gst_video::VideoInfo,
+) -> Result<gst_video::VideoFrameRef<&'a gst::BufferRef>, ModelError> {
+    gst_video::VideoFrameRef::from_buffer_ref_readable(buffer.as_ref(), info)
+        .map_err(|_| ModelError::Other("cannot map the frame for reading".into()))
+}
+
+/// The regions of `buffer` (id, pixel box clipped to the frame, object id) whose label is one
+/// of `classes` (every region when empty).
+fn regions(
+    buffer: &gst::Buffer,
+    info: &gst_video::VideoInfo,
+    classes: &[String],
+) -> Vec<(i32, gva_meta::Rect<u32>, i32)> {
+    VideoFrame::new(buffer.as_ref(), info.clone())
+        .regions()
+        .filter(|r| classes.is_empty() || r.label().is_ok_and(|l| classes.iter().any(|c| c == l)))
+        .map(|r| (r.id(), r.rect(), r.object_id().unwrap_or(0)))
+        .collect()
 }
 
 /// `pre-process-backend`: system-memory backends are accepted (gva-rs pre-processes inside the
@@ -480,100 +425,9 @@ fn check_backend(backend: &str) -> Result<(), String> {
     }
 }
 
-/// gvaclassify's classification history (`reclassify-interval`): the last results of each
-/// tracked object (`object_id` other than 0), re-attached on the frames between
-/// re-classifications. Objects not seen for a while are forgotten.
-struct History {
-    /// Re-classify every `interval` frames; 0: classify each object once.
-    interval: u64,
-    /// By object id: the frame it was classified on, the frame it was last seen on, results.
-    objects: HashMap<i32, (u64, u64, Vec<gst::Structure>)>,
-    /// The frame forgotten objects were last looked for on.
-    pruned: u64,
-}
-
-impl History {
-    /// Objects unseen for this many frames (at least) are forgotten.
-    const FORGET_AFTER: u64 = 300;
-
-    fn new(interval: u32) -> Self {
-        Self {
-            interval: u64::from(interval),
-            objects: HashMap::new(),
-            pruned: 0,
-        }
-    }
-
-    /// The results to re-attach to `object` on `frame`, or `None` when it must be classified.
-    fn reuse(&mut self, object: i32, frame: u64) -> Option<Vec<gst::Structure>> {
-        if object == 0 {
-            return None;
-        }
-        if frame != self.pruned {
-            self.pruned = frame;
-            let forget = Self::FORGET_AFTER.max(self.interval.saturating_mul(2));
-            self.objects
-                .retain(|_, (_, seen, _)| frame.saturating_sub(*seen) <= forget);
-        }
-        let interval = self.interval;
-        let (classified, seen, results) = self.objects.get_mut(&object)?;
-        *seen = frame;
-        (interval == 0 || frame - *classified < interval).then(|| results.clone())
-    }
-
-    /// Records what `object` was classified as on `frame`.
-    fn store(&mut self, object: i32, frame: u64, results: Vec<gst::Structure>) {
-        if object == 0 {
-            return;
-        }
-        let entry = self
-            .objects
-            .entry(object)
-            .or_insert_with(|| (frame, frame, Vec::new()));
-        if entry.0 != frame {
-            *entry = (frame, frame, Vec::new());
-        }
-        entry.2.extend(results);
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn result(label: &str) -> Vec<gst::Structure> {
-        vec![
-            gst::Structure::builder("color")
-                .field("label", label)
-                .build(),
-        ]
-    }
-
-    #[test]
-    fn history_reuses_results_until_the_interval_is_over() {
-        gst::init().unwrap();
-        let mut history = History::new(3);
-        assert!(history.reuse(7, 0).is_none(), "never classified");
-        history.store(7, 0, result("red"));
-        assert_eq!(history.reuse(7, 1), Some(result("red")));
-        assert_eq!(history.reuse(7, 2), Some(result("red")));
-        assert!(
-            history.reuse(7, 3).is_none(),
-            "re-classified every 3 frames"
-        );
-        history.store(7, 3, result("blue"));
-        assert_eq!(history.reuse(7, 4), Some(result("blue")));
-        assert!(history.reuse(0, 4).is_none(), "untracked objects always");
-    }
-
-    #[test]
-    fn interval_zero_classifies_once_and_unseen_objects_are_forgotten() {
-        gst::init().unwrap();
-        let mut history = History::new(0);
-        history.store(1, 0, result("green"));
-        assert_eq!(history.reuse(1, 250), Some(result("green")));
-        assert!(history.reuse(1, 1000).is_none(), "unseen for 750 frames");
-    }
 
     #[test]
     fn backends() {

@@ -20,15 +20,6 @@ pub(super) fn frame_format(format: gst_video::VideoFormat) -> Option<FrameFormat
     })
 }
 
-/// The frame's pixels without row padding, plane after plane (what the compiled model takes):
-/// packed formats one plane, NV12 the Y then the UV rows, I420 the Y, U then V rows; each
-/// plane is read from its own stride and offset.
-pub(super) fn packed(frame: &gst_video::VideoFrameRef<&gst::BufferRef>) -> Result<Vec<u8>, String> {
-    let mut out = vec![0; packed_size(frame)?];
-    pack_into(frame, &mut out)?;
-    Ok(out)
-}
-
 /// Bytes per row and rows of each plane of `frame` without padding.
 fn plane_rows(
     frame: &gst_video::VideoFrameRef<&gst::BufferRef>,
@@ -47,15 +38,10 @@ fn plane_rows(
         .collect()
 }
 
-/// The size of [`packed`]'s result.
-fn packed_size(frame: &gst_video::VideoFrameRef<&gst::BufferRef>) -> Result<usize, String> {
-    Ok(plane_rows(frame)?
-        .iter()
-        .map(|(row, rows)| row * rows)
-        .sum())
-}
-
-/// Writes [`packed`]'s result into `out`, which must have exactly its size.
+/// Writes the frame's pixels without row padding, plane after plane (what the compiled model
+/// takes) into `out`, which must have exactly their size: packed formats one plane, NV12 the Y
+/// then the UV rows, I420 the Y, U then V rows; each plane is read from its own stride and
+/// offset.
 pub(super) fn pack_into(
     frame: &gst_video::VideoFrameRef<&gst::BufferRef>,
     out: &mut [u8],
@@ -116,30 +102,51 @@ fn plane_component(finfo: &gst_video::VideoFormatInfo, plane: u32) -> u32 {
         .unwrap_or(0)
 }
 
-/// The pixels of `rect` in the packed frame of `size` with `bpp` bytes per pixel (any channel
-/// order: pixels are copied whole), resized (nearest pixel centre) to `to`; `None` for an
-/// empty region.
-pub(super) fn crop_resized(
-    pixels: &[u8],
-    size: (usize, usize),
-    bpp: usize,
+/// `rect` clipped to a frame of `width` x `height`; `None` when nothing of it is left.
+pub(super) fn clip(rect: Rect<u32>, width: u32, height: u32) -> Option<Rect<u32>> {
+    let w = rect.w.min(width.saturating_sub(rect.x));
+    let h = rect.h.min(height.saturating_sub(rect.y));
+    (w > 0 && h > 0).then(|| Rect::new(rect.x, rect.y, w, h))
+}
+
+/// Writes the pixels of `rect` (inside the packed frame) into `out`, resized (nearest pixel
+/// centre) to `to`, packed without padding in the frame's own pixel layout.
+pub(super) fn crop_resize_into(
+    frame: &gst_video::VideoFrameRef<&gst::BufferRef>,
     rect: Rect<u32>,
     to: (usize, usize),
-) -> Option<Vec<u8>> {
-    let (x, y) = (rect.x as usize, rect.y as usize);
-    let w = (rect.w as usize).min(size.0.saturating_sub(x));
-    let h = (rect.h as usize).min(size.1.saturating_sub(y));
-    if w == 0 || h == 0 || to.0 == 0 || to.1 == 0 || bpp == 0 {
-        return None;
+    out: &mut [u8],
+) -> Result<(), String> {
+    let bpp = usize::try_from(frame.format_info().pixel_stride()[0])
+        .map_err(|_| "bad pixel stride".to_owned())?;
+    let stride = usize::try_from(frame.plane_stride()[0]).map_err(|_| "negative stride")?;
+    let data = frame
+        .plane_data(0)
+        .map_err(|_| "cannot read the frame's pixels".to_owned())?;
+    if out.len() != to.0 * to.1 * bpp {
+        return Err(format!(
+            "a {}x{} crop of {bpp}-byte pixels does not fill the model's {} bytes",
+            to.0,
+            to.1,
+            out.len()
+        ));
     }
-    let mut out = Vec::with_capacity(to.0 * to.1 * bpp);
-    for row in 0..to.1 {
+    let (x, y, w, h) = (
+        rect.x as usize,
+        rect.y as usize,
+        rect.w as usize,
+        rect.h as usize,
+    );
+    for (row, line) in out.chunks_exact_mut(to.0 * bpp).enumerate() {
         let sy = y + (2 * row + 1) * h / (2 * to.1);
-        for col in 0..to.0 {
+        for (col, pixel) in line.chunks_exact_mut(bpp).enumerate() {
             let sx = x + (2 * col + 1) * w / (2 * to.0);
-            let at = (sy * size.0 + sx) * bpp;
-            out.extend_from_slice(pixels.get(at..at + bpp)?);
+            let at = sy * stride + sx * bpp;
+            let source = data
+                .get(at..at + bpp)
+                .ok_or("the region is outside the frame's pixels")?;
+            pixel.copy_from_slice(source);
         }
     }
-    Some(out)
+    Ok(())
 }

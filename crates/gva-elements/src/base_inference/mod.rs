@@ -2,11 +2,13 @@
 //! ([`Settings`]), the model with its converters built at start and run on each frame
 //! ([`Engine`]), and the BaseTransform steps the elements take ([`element`]).
 
+mod delivery;
 pub mod element;
 #[macro_use]
 mod element_impl;
 mod engine;
 mod frames;
+mod history;
 mod results;
 mod settings;
 mod shared;
