@@ -14,8 +14,8 @@
 //! model read at start and compiled for the negotiated frames (pre-processing inside the
 //! OpenVINO model), whole frames or their regions through `nireq` asynchronous requests of
 //! `batch-size` inputs, frames leaving in the order they came once their results are
-//! attached. Frames: BGR, BGRx, BGRA, RGB, RGBx, RGBA, NV12 and I420; `roi-list` takes packed
-//! RGB-family frames only (its crops are made in Rust).
+//! attached. Frames: BGR, BGRx, BGRA, RGB, RGBx, RGBA, NV12, I420 and GRAY8, of any size, whole
+//! and as regions (crops made in Rust, colour converted inside the model).
 
 use gst::prelude::*;
 

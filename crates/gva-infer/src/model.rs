@@ -646,7 +646,7 @@ impl Request {
         self.input.fill(input)
     }
 
-    /// The request's input tensor, to fill in place before [`Request::start`].
+    /// The request's input tensor, to fill in place before it starts.
     pub fn input_mut(&mut self) -> &mut InputTensor {
         &mut self.input
     }

@@ -21,8 +21,8 @@ pub fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
-/// `video/x-raw,format={BGR,BGRx,BGRA,RGB,RGBx,RGBA,NV12,I420}` sink and src templates (any
-/// size: the model converts and resizes). gvaclassify's `roi-list` refuses NV12/I420 at caps.
+/// `video/x-raw,format={BGR,BGRx,BGRA,RGB,RGBx,RGBA,NV12,I420,GRAY8}` sink and src templates
+/// (any size: the model converts and resizes), on whole frames and regions alike.
 pub fn pad_templates() -> &'static [gst::PadTemplate] {
     static TEMPLATES: LazyLock<Vec<gst::PadTemplate>> = LazyLock::new(|| {
         let caps = gst_video::VideoCapsBuilder::new()
@@ -35,6 +35,7 @@ pub fn pad_templates() -> &'static [gst::PadTemplate] {
                 gst_video::VideoFormat::Rgba,
                 gst_video::VideoFormat::Nv12,
                 gst_video::VideoFormat::I420,
+                gst_video::VideoFormat::Gray8,
             ])
             .build();
         crate::pads::src_sink(&caps, &caps)

@@ -8,7 +8,7 @@ use std::sync::{Arc, Mutex};
 
 use gva_infer::converters::ConverterSettings;
 use gva_infer::model::{
-    CompiledModel, FrameInput, ModelError, ModelInfo, element_config, image_shape, parse_config,
+    CompiledModel, ModelError, ModelInfo, element_config, image_shape, parse_config,
 };
 use gva_infer::model_proc::{ModelProc, PreprocParams};
 use gva_infer::pool::Pool;
@@ -16,7 +16,7 @@ use gva_infer::preprocess::{ColorSpace, FrameFormat, Preprocess};
 use gva_meta::VideoFrame;
 
 use super::delivery::{Delivery, FrameEnd, Input, Sink, Warn};
-use super::frames::{clip, crop_resize_into, frame_format, pack_into, split_planes_into};
+use super::frames::{clip, frame_format, image};
 use super::history::History;
 use super::results::{Results, Target};
 use super::shared::{ModelKey, SharedModel, get_or_compile};
@@ -63,9 +63,10 @@ pub struct Engine {
     /// Whether the model's image input is NCHW with three channels (it can take colour
     /// planes).
     input_takes_planes: bool,
-    /// Whether the compiled model takes the frames as colour planes
-    /// ([`gva_infer::planes`]).
-    planes: bool,
+    /// What the compiled model's input tensor takes (format, size, planes, batch).
+    tensor: Option<Preprocess>,
+    /// The part of a whole frame the model sees (normalized x, y, width, height).
+    frame_area: [f64; 4],
     compiled: Option<Arc<SharedModel>>,
     /// The negotiated frames.
     info: Option<gst_video::VideoInfo>,
@@ -183,7 +184,8 @@ impl Engine {
                 .then(|| Arc::new(Mutex::new(History::new(settings.reclassify_interval)))),
             input_size: (input_width, input_height),
             input_takes_planes,
-            planes: false,
+            tensor: None,
+            frame_area: [0.0, 0.0, 1.0, 1.0],
             compiled: None,
             info: None,
             preproc: model_proc.as_ref().map(|m| {
@@ -196,78 +198,64 @@ impl Engine {
     }
 
     /// Takes the negotiated frames and compiles the model for their format and size (once per
-    /// format and size, shared with the elements of the same `model-instance-id`); for
-    /// regions, for crops already resized to the model's input size. Region inference
-    /// (`roi-list`) crops in Rust and takes only packed RGB-family frames.
+    /// format and size, shared with the elements of the same `model-instance-id`): for whole
+    /// frames at their size, for regions at the model's input size (cropped and resized in
+    /// Rust); odd NV12/I420 sizes as gva_infer::image says. Colour conversion happens inside the model;
+    /// frames that a colour model cannot take as they are (GRAY8), and packed frames an NCHW
+    /// model would have to transpose, go in as colour planes.
     pub fn prepare(&mut self, info: &gst_video::VideoInfo) -> Result<(), String> {
         let format = frame_format(info.format())
             .ok_or_else(|| format!("unsupported video format {}", info.format().to_str()))?;
-        if self.regions.is_some() && matches!(format, FrameFormat::Nv12 | FrameFormat::I420) {
-            return Err(format!(
-                "inference-region=roi-list needs packed RGB-family frames (BGR, BGRx, BGRA, RGB, \
-                 RGBx, RGBA), not {}: convert the frames first (e.g. videoconvert)",
-                info.format().to_str()
-            ));
-        }
-        if matches!(format, FrameFormat::Nv12 | FrameFormat::I420)
-            && (!info.width().is_multiple_of(2) || !info.height().is_multiple_of(2))
-        {
-            return Err(format!(
-                "{} frames need an even width and height, not {}x{}",
-                info.format().to_str(),
-                info.width(),
-                info.height()
-            ));
-        }
         self.info = Some(info.clone());
         let batch = self.batch;
+        let frame = (info.width() as usize, info.height() as usize);
         let (width, height) = if self.regions.is_some() {
             self.input_size
         } else {
-            (info.width() as usize, info.height() as usize)
+            frame
         };
         let mut pre = Preprocess::new(format, width, height).with_batch(batch);
         if let Some(params) = &self.preproc {
             pre = pre.with_params(params);
         }
-        // Frames of the model's size are split into colour planes as they are copied in, so
-        // the model has no transpose left (see gva_infer::planes).
-        let planes = self.regions.is_none()
-            && format.is_packed()
-            && self.input_takes_planes
-            && (width, height) == self.input_size
-            && pre.color_space != ColorSpace::Grayscale
-            && gva_infer::planes::is_fast();
-        let pre = if planes {
-            Some(pre.with_planes())
-        } else if self.preproc.is_none() && format == FrameFormat::Bgr && batch == 1 {
-            // Without a model-proc, BGR frames keep the plain BGR pre-processing.
-            None
-        } else {
-            Some(pre)
+        let colour_model = pre.color_space != ColorSpace::Grayscale;
+        let planes = match format {
+            // OpenVINO converts no grey to colour.
+            FrameFormat::Gray => colour_model,
+            // Regions are written as planes as they are cropped; whole frames of the model's
+            // size are split into planes as they are copied in (see gva_infer::planes).
+            f if f.is_packed() => {
+                self.input_takes_planes
+                    && colour_model
+                    && (self.regions.is_some()
+                        || ((width, height) == self.input_size && gva_infer::planes::is_fast()))
+            }
+            _ => false,
         };
+        if planes {
+            pre = pre.with_planes();
+        }
+        // Where the model's view lies in a whole frame (normalized; beyond the frame where it
+        // was padded to the model's aspect ratio).
+        let [x, y, w, h] = pre.model_region(self.input_size.0, self.input_size.1);
+        let (fw, fh) = (frame.0.max(1) as f64, frame.1.max(1) as f64);
+        self.frame_area = [x as f64 / fw, y as f64 / fh, w as f64 / fw, h as f64 / fh];
         let key = ModelKey {
             path: self.model_path.clone(),
             device: self.device.clone(),
             config: self.config.clone(),
-            preprocess: format!("{format:?} {width}x{height} {pre:?}"),
+            preprocess: format!("{pre:?}"),
         };
         if self.compiled.as_ref().is_some_and(|m| m.key == key) {
             return Ok(());
         }
         // Frames in flight finish with the old model first.
         self.pool = None;
-        self.planes = planes;
         let (path, device, config) = (&self.model_path, &self.device, &self.config);
         let shared = get_or_compile(self.instance.as_deref(), key, || {
-            match pre {
-                None => {
-                    CompiledModel::load(path, device, config, Some(FrameInput::bgr(width, height)))
-                }
-                Some(pre) => CompiledModel::load_with(path, device, config, pre),
-            }
-            .map_err(|e| e.to_string())
+            CompiledModel::load_with(path, device, config, pre.clone()).map_err(|e| e.to_string())
         })?;
+        self.tensor = Some(pre);
         let delivery = Delivery::new(
             self.results.clone(),
             info.clone(),
@@ -307,6 +295,10 @@ impl Engine {
             .ok_or("no caps negotiated before the first frame")?;
         let index = self.frames;
         self.frames += 1;
+        let tensor = self
+            .tensor
+            .as_ref()
+            .ok_or("no caps negotiated before the first frame")?;
         let mut reused = Vec::new();
         if index.is_multiple_of(self.interval) {
             match &self.regions {
@@ -315,19 +307,15 @@ impl Engine {
                     // tensor. The reading reference lives in the fill closure, which is gone
                     // before the frame is delivered: it is writable then without a copy.
                     let reader = buffer.clone();
-                    let planes = self.planes;
-                    let fill = move |input: &mut [u8]| {
+                    let fill = move |slot: &mut [u8]| {
                         let frame = map(&reader, info)?;
-                        if planes {
-                            split_planes_into(&frame, input)
-                        } else {
-                            pack_into(&frame, input)
-                        }
-                        .map_err(ModelError::Other)
+                        image(&frame)
+                            .and_then(|image| image.write_frame(tensor, slot))
+                            .map_err(|e| ModelError::Other(e.to_string()))
                     };
                     let input = Input {
                         frame: index,
-                        target: Target::Frame,
+                        target: Target::Frame(self.frame_area),
                         object: 0,
                     };
                     pool.submit_with(input, fill).map_err(|e| e.to_string())?;
@@ -351,16 +339,18 @@ impl Engine {
                     }
                     if !to_infer.is_empty() {
                         let frame = map(&buffer, info).map_err(|e| e.to_string())?;
+                        let image = image(&frame).map_err(|e| e.to_string())?;
                         for (id, rect, object) in to_infer {
                             let input = Input {
                                 frame: index,
                                 target: Target::Region(id, rect),
                                 object,
                             };
-                            let size = self.input_size;
+                            let region = [rect.x, rect.y, rect.w, rect.h].map(|v| v as usize);
                             pool.submit_with(input, |slot| {
-                                crop_resize_into(&frame, rect, size, slot)
-                                    .map_err(ModelError::Other)
+                                image
+                                    .write_region(region, tensor, slot)
+                                    .map_err(|e| ModelError::Other(e.to_string()))
                             })
                             .map_err(|e| e.to_string())?;
                         }

@@ -51,8 +51,9 @@ pub struct FrameResults(Vec<PlanResult>);
 /// Where results go: the whole frame, or a region of it (by id and pixel box).
 #[derive(Debug, Clone, Copy)]
 pub enum Target {
-    /// The frame.
-    Frame,
+    /// The frame, of which the model saw the part `[x, y, width, height]` (normalized; beyond
+    /// the frame where it was padded to the model's aspect ratio).
+    Frame([f64; 4]),
     /// The region `id`, whose pixels were `rect`.
     Region(i32, Rect<u32>),
 }
@@ -246,7 +247,7 @@ impl Results {
             match result {
                 PlanResult::Detections(found) => self.add_regions(frame, plan, found, target)?,
                 PlanResult::Tensor(raw, result) => match target {
-                    Target::Frame => {
+                    Target::Frame(_) => {
                         let tensor = frame.add_tensor().map_err(meta)?;
                         tensor.set_element_id(&self.element_id).map_err(meta)?;
                         self.fill(tensor, plan, raw.as_ref(), result.as_ref())?;
@@ -282,7 +283,7 @@ impl Results {
             let d = d.clipped();
             // The inferred image as a part of the frame, normalized.
             let (ox, oy, sx, sy) = match target {
-                Target::Frame => (0.0, 0.0, 1.0, 1.0),
+                Target::Frame([x, y, w, h]) => (x, y, w, h),
                 Target::Region(_, r) => (
                     f64::from(r.x) / width,
                     f64::from(r.y) / height,
