@@ -510,3 +510,59 @@ fn boxes_map_back_through_aspect_ratio_padding_and_crops() {
         assert_eq!(regions(&out[0], 128, 64), expected, "{name}");
     }
 }
+
+#[test]
+fn the_model_is_read_once_at_start_and_compiled_from_what_was_read() {
+    // The model file goes away once the element has started: the compilation at caps uses
+    // the model read at start (reading it again would fail).
+    init();
+    let dir = std::env::temp_dir().join(format!("gva-read-at-start-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    for ext in ["xml", "bin"] {
+        std::fs::copy(
+            model(&format!("detector_ssd.{ext}")),
+            dir.join(format!("detector_ssd.{ext}")),
+        )
+        .unwrap();
+    }
+    let pipeline = gst::parse::launch(&format!(
+        "appsrc name=src format=time caps=video/x-raw,format=BGR,width=64,height=64,framerate=30/1 \
+         ! gvadetect model={} model-proc={} {F32} ! appsink name=sink sync=false",
+        dir.join("detector_ssd.xml").display(),
+        model("detector_ssd.json"),
+    ))
+    .unwrap()
+    .downcast::<gst::Pipeline>()
+    .unwrap();
+    // READY -> PAUSED starts the element (before any caps).
+    let _ = pipeline.set_state(gst::State::Paused).unwrap();
+    std::fs::remove_dir_all(&dir).unwrap();
+    pipeline.set_state(gst::State::Playing).unwrap();
+    let src = pipeline
+        .by_name("src")
+        .and_downcast::<gst_app::AppSrc>()
+        .unwrap();
+    let sink = pipeline
+        .by_name("sink")
+        .and_downcast::<gst_app::AppSink>()
+        .unwrap();
+    src.push_buffer(gst::Buffer::from_slice(frame(
+        64,
+        64,
+        (40, 24, 8, 8),
+        [0, 0, 255],
+    )))
+    .unwrap();
+    let sample = sink
+        .try_pull_sample(gst::ClockTime::from_seconds(20))
+        .unwrap_or_else(|| {
+            let bus = pipeline.bus().unwrap();
+            let error = bus.pop_filtered(&[gst::MessageType::Error]);
+            panic!("no frame: {error:?}")
+        });
+    pipeline.set_state(gst::State::Null).unwrap();
+    assert_eq!(
+        regions(&sample.buffer_owned().unwrap(), 64, 64),
+        [("red".to_owned(), Rect::new(40, 24, 8, 8))]
+    );
+}

@@ -7,21 +7,27 @@
 //! frame's end after the results of all its inputs (see [`gva_infer::pool::Pool::pass`]), and
 //! frame ends in order, so a frame leaves once every result of it is attached, and no later.
 
+use std::collections::HashSet;
 use std::sync::{Arc, Mutex};
 
+use gva_infer::converters::{InputResults, OutputPlan};
 use gva_infer::model::{ModelError, Output};
 use gva_meta::VideoFrame;
 
+use super::attach::{Attacher, Target};
+use super::error::Error;
 use super::history::History;
 use super::lock;
-use super::results::{FrameResults, Results, Target};
 
-/// Where the delivered frames go: each frame with its metadata attached (or why it could not
-/// be), in frame order.
-pub type Sink = Arc<dyn Fn(Result<gst::Buffer, String>) + Send + Sync>;
+/// Where a delivery's frames and findings go (the element pushes and posts them).
+pub trait Sink: Send + Sync + 'static {
+    /// A frame with its results attached, in frame order; or why a frame could not get them
+    /// (the frames of a failed request do not leave: the element posts the error).
+    fn frame(&self, frame: Result<gst::Buffer, Error>);
 
-/// Where warnings found while converting results go (posted by the element).
-pub type Warn = Arc<dyn Fn(String) + Send + Sync>;
+    /// A warning found while converting results (said once by the plan).
+    fn warning(&self, warning: String);
+}
 
 /// One inference: the whole frame, or one of its regions.
 pub struct Input {
@@ -43,75 +49,78 @@ pub struct FrameEnd {
     pub reused: Vec<(i32, i32)>,
 }
 
-/// An input's results, waiting for its frame to leave.
+/// Inputs' results waiting for their frames to leave, and the frames whose results are lost.
+#[derive(Default)]
 struct Pending {
-    input: Input,
-    results: Result<FrameResults, String>,
+    results: Vec<(Input, InputResults)>,
+    failed: HashSet<u64>,
 }
 
 /// Results → attach → push, for one negotiated format.
 pub struct Delivery {
-    results: Arc<Results>,
+    plan: Arc<OutputPlan>,
+    attacher: Arc<Attacher>,
     info: gst_video::VideoInfo,
     /// Inputs per request.
     batch: usize,
     history: Option<Arc<Mutex<History>>>,
-    pending: Mutex<Vec<Pending>>,
-    sink: Sink,
-    warn: Warn,
+    pending: Mutex<Pending>,
+    sink: Arc<dyn Sink>,
 }
 
 impl Delivery {
-    /// A delivery of frames described by `info`, converted by `results`, from requests of
-    /// `batch` inputs.
+    /// A delivery of frames described by `info`, whose requests of `batch` inputs are
+    /// converted by `plan` and attached by `attacher`.
     pub fn new(
-        results: Arc<Results>,
+        plan: Arc<OutputPlan>,
+        attacher: Arc<Attacher>,
         info: gst_video::VideoInfo,
         batch: usize,
         history: Option<Arc<Mutex<History>>>,
-        sink: Sink,
-        warn: Warn,
+        sink: Arc<dyn Sink>,
     ) -> Self {
         Self {
-            results,
+            plan,
+            attacher,
             info,
             batch,
             history,
             pending: Mutex::default(),
             sink,
-            warn,
         }
     }
 
     /// Attaches `inputs`' results and the re-used ones to the frame of `end`.
-    fn attach(&self, end: FrameEnd, inputs: Vec<Pending>) -> Result<gst::Buffer, String> {
+    fn attach(
+        &self,
+        end: FrameEnd,
+        inputs: Vec<(Input, InputResults)>,
+    ) -> Result<gst::Buffer, Error> {
         let FrameEnd {
             frame: index,
             mut buffer,
             reused,
         } = end;
         let mut frame = VideoFrame::new(buffer.make_mut(), self.info.clone());
-        for Pending { input, results } in inputs {
-            let results = results?;
+        for (input, results) in inputs {
             match (&self.history, input.target) {
                 (Some(history), Target::Region(..)) if input.object != 0 => {
                     let mut copies = Vec::new();
-                    self.results
+                    self.attacher
                         .attach(&mut frame, results, input.target, Some(&mut copies))?;
                     lock(history).store(input.object, index, copies);
                 }
                 _ => self
-                    .results
+                    .attacher
                     .attach(&mut frame, results, input.target, None)?,
             }
         }
         if let Some(history) = &self.history {
             for (id, object) in reused {
                 let structures = lock(history).results(object);
-                let mut roi = frame.region_mut(id).map_err(|e| e.to_string())?;
+                let mut roi = frame.region_mut(id)?;
                 for s in &structures {
-                    roi.add_tensor_copy(gva_meta::Tensor::from_structure(s), None)
-                        .map_err(|e| e.to_string())?;
+                    roi.add_tensor_copy(gva_meta::Tensor::from_structure(s), None)?;
                 }
             }
         }
@@ -123,35 +132,35 @@ impl gva_infer::pool::Delivery<Input, FrameEnd> for Delivery {
     fn inferred(&self, inputs: Vec<Input>, outputs: Result<Vec<Output>, ModelError>) {
         let mut warnings = Vec::new();
         let converted = outputs
-            .map_err(|e| e.to_string())
-            .and_then(|outputs| self.results.convert(&outputs, self.batch, &mut warnings));
+            .map_err(Error::from)
+            .and_then(|outputs| Ok(self.plan.convert(&outputs, self.batch, &mut warnings)?));
         for warning in warnings {
-            (self.warn)(warning);
+            self.sink.warning(warning);
         }
-        let mut pending = lock(&self.pending);
         match converted {
-            Ok(per_input) => pending.extend(inputs.into_iter().zip(per_input).map(
-                |(input, results)| Pending {
-                    input,
-                    results: Ok(results),
-                },
-            )),
-            Err(e) => pending.extend(inputs.into_iter().map(|input| Pending {
-                input,
-                results: Err(e.clone()),
-            })),
+            Ok(per_input) => lock(&self.pending)
+                .results
+                .extend(inputs.into_iter().zip(per_input)),
+            Err(e) => {
+                lock(&self.pending)
+                    .failed
+                    .extend(inputs.iter().map(|input| input.frame));
+                self.sink.frame(Err(e));
+            }
         }
     }
 
     fn passed(&self, end: FrameEnd) {
-        let inputs = {
+        let (inputs, failed) = {
             let mut pending = lock(&self.pending);
-            let (mine, later) = std::mem::take(&mut *pending)
+            let (mine, later) = std::mem::take(&mut pending.results)
                 .into_iter()
-                .partition(|p| p.input.frame == end.frame);
-            *pending = later;
-            mine
+                .partition(|(input, _)| input.frame == end.frame);
+            pending.results = later;
+            (mine, pending.failed.remove(&end.frame))
         };
-        (self.sink)(self.attach(end, inputs));
+        if !failed {
+            self.sink.frame(self.attach(end, inputs));
+        }
     }
 }

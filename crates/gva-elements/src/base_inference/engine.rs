@@ -1,59 +1,49 @@
-//! The model of an inference element with a converter per output, read at start, compiled
-//! for the negotiated frames, and run on frames: whole frames or their regions, through the
+//! The model of an inference element with its output plan: read once at start, compiled for
+//! the negotiated frames, and run on them — whole frames or their regions, through the
 //! asynchronous request pool (in batches), the frames leaving in order from the pool's
 //! [`Delivery`].
 
 use std::path::Path;
 use std::sync::{Arc, Mutex};
 
-use gva_infer::converters::ConverterSettings;
-use gva_infer::model::{
-    CompiledModel, ModelError, ModelInfo, element_config, image_shape, parse_config,
-};
+use gva_infer::converters::{ConverterSettings, OutputPlan, Task};
+use gva_infer::model::{ModelError, ModelFile, element_config, image_shape, parse_config};
 use gva_infer::model_proc::{ModelProc, PreprocParams};
 use gva_infer::pool::Pool;
 use gva_infer::preprocess::{ColorSpace, FrameFormat, Preprocess};
 use gva_meta::VideoFrame;
 
-use super::delivery::{Delivery, FrameEnd, Input, Sink, Warn};
+use super::attach::{Attacher, Target};
+use super::delivery::{Delivery, FrameEnd, Input, Sink};
+use super::error::Error;
 use super::frames::{clip, frame_format, image};
 use super::history::History;
-use super::results::{Results, Target};
 use super::shared::{ModelKey, SharedModel, get_or_compile};
 use super::{InferenceRegion, Settings, lock};
-
-/// Which element the engine serves: what its converters must produce.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Kind {
-    /// gvainference: tensors per frame.
-    Inference,
-    /// gvadetect: regions.
-    Detect,
-    /// gvaclassify: results on each region (or tensors for the full frame).
-    Classify,
-}
 
 /// `pre-process-backend` values: what each means here.
 const BACKENDS: &[&str] = &["", "ie", "opencv"];
 /// DL Streamer's backends for VA memory, which gva-rs does not have.
 const VA_BACKENDS: &[&str] = &["va", "va-surface-sharing", "vaapi", "vaapi-surface-sharing"];
 
-/// A started inference element's model, converters and frame counter.
+/// A started inference element's model, output plan and frame counter.
 pub struct Engine {
+    /// The model file, read once at start; compiled at caps.
+    file: ModelFile,
     model_path: String,
     device: String,
     config: Vec<(String, String)>,
     instance: Option<String>,
     interval: u64,
     frames: u64,
-    results: Arc<Results>,
+    plan: Arc<OutputPlan>,
+    attacher: Arc<Attacher>,
     /// `nireq` (0 = auto).
     nireq: usize,
     batch: usize,
     /// `nireq` requests in flight on whole frames or regions, delivering to `sink`.
     pool: Option<Pool<Input, FrameEnd>>,
-    sink: Sink,
-    warn: Warn,
+    sink: Arc<dyn Sink>,
     /// With `inference-region=roi-list`: the `object-class` labels (empty = every region).
     regions: Option<Vec<String>>,
     /// gvaclassify on regions with `reclassify-interval` other than 1.
@@ -77,39 +67,32 @@ pub struct Engine {
 }
 
 impl Engine {
-    /// Checks the settings and reads the model (without compiling it: that happens once the
-    /// frames are known), and configures a converter per output; every error names its cause
-    /// (missing model, bad model-proc, unknown converter or device, labels, backend).
+    /// Checks the settings, reads the model (once: it is compiled from what was read when the
+    /// frames are known) and plans a converter per output for `task`; every error names its
+    /// cause (missing model, bad model-proc, unknown converter or device, labels, backend).
     pub fn start(
-        kind: Kind,
+        task: Task,
         settings: &Settings,
         element_name: &str,
-        sink: Sink,
-        warn: Warn,
-    ) -> Result<Self, String> {
+        sink: Arc<dyn Sink>,
+    ) -> Result<Self, Error> {
         let model_path = settings
             .model
             .clone()
             .filter(|m| !m.is_empty())
-            .ok_or("no model: set the 'model' property to a model file")?;
+            .ok_or(Error::NoModel)?;
         check_backend(&settings.pre_process_backend)?;
         if !["throughput", "latency"].contains(&settings.scheduling_policy.as_str()) {
-            return Err(format!(
-                "unknown scheduling-policy '{}' (expected throughput or latency)",
-                settings.scheduling_policy
-            ));
+            return Err(Error::SchedulingPolicy(settings.scheduling_policy.clone()));
         }
         let model_proc = match settings.model_proc.as_deref().filter(|p| !p.is_empty()) {
-            Some(path) => Some(ModelProc::from_file(path).map_err(|e| e.to_string())?),
+            Some(path) => Some(ModelProc::from_file(path)?),
             None => None,
         };
         let labels = if let Some(list) = settings.labels.as_deref().filter(|l| !l.is_empty()) {
             Some(gva_infer::labels::parse_list(list))
         } else if let Some(file) = settings.labels_file.as_deref().filter(|f| !f.is_empty()) {
-            Some(
-                gva_infer::labels::read_file(Path::new(file))
-                    .map_err(|e| format!("labels-file '{file}': {}", e.source))?,
-            )
+            Some(gva_infer::labels::read_file(Path::new(file))?)
         } else {
             None
         };
@@ -117,9 +100,10 @@ impl Engine {
         let (config, mut warnings) = element_config(
             &settings.device,
             settings.nireq as usize,
-            parse_config(&settings.ie_config).map_err(|e| e.to_string())?,
+            parse_config(&settings.ie_config)?,
         );
-        let info = ModelInfo::read(&model_path, &settings.device).map_err(|e| e.to_string())?;
+        let file = ModelFile::read(&model_path, &settings.device)?;
+        let info = file.info();
         let input_takes_planes = info
             .inputs
             .first()
@@ -128,18 +112,18 @@ impl Engine {
             .inputs
             .first()
             .and_then(|p| image_shape(&p.shape))
-            .ok_or_else(|| {
-                format!(
-                    "model '{model_path}' has no image input ([N, C, H, W] or [N, H, W, C] with \
-                     1, 3 or 4 channels; its inputs: {:?})",
+            .ok_or_else(|| Error::NoImageInput {
+                model: model_path.clone(),
+                inputs: format!(
+                    "{:?}",
                     info.inputs
                         .iter()
                         .map(|p| (&p.name, &p.shape))
                         .collect::<Vec<_>>()
-                )
+                ),
             })?;
         let converter_settings = ConverterSettings {
-            threshold: (kind == Kind::Detect).then_some(settings.threshold),
+            threshold: (task == Task::Detect).then_some(settings.threshold),
             labels,
             input_width,
             input_height,
@@ -150,29 +134,29 @@ impl Engine {
             .clone()
             .filter(|i| !i.is_empty())
             .unwrap_or_else(|| element_name.to_owned());
-        let results = Results::new(
-            kind,
+        let plan = Arc::new(OutputPlan::new(
+            task,
             &info.outputs,
             model_proc.as_ref(),
             &converter_settings,
-            info.name.clone(),
-            element_id,
             &mut warnings,
-        )?;
+        )?);
+        let attacher = Arc::new(Attacher::new(plan.clone(), info.name.clone(), element_id));
         Ok(Self {
+            file,
             model_path,
             device: settings.device.clone(),
             config,
             instance: settings.model_instance_id.clone().filter(|i| !i.is_empty()),
             interval: u64::from(settings.inference_interval.max(1)),
             frames: 0,
-            results: Arc::new(results),
+            plan,
+            attacher,
             nireq: settings.nireq as usize,
             // 0 = auto = 1 frame per request.
             batch: settings.batch_size.max(1) as usize,
             pool: None,
             sink,
-            warn,
             regions: on_regions.then(|| {
                 settings
                     .object_class
@@ -180,7 +164,7 @@ impl Engine {
                     .map(gva_infer::labels::parse_list)
                     .unwrap_or_default()
             }),
-            history: (kind == Kind::Classify && on_regions && settings.reclassify_interval != 1)
+            history: (task == Task::Classify && on_regions && settings.reclassify_interval != 1)
                 .then(|| Arc::new(Mutex::new(History::new(settings.reclassify_interval)))),
             input_size: (input_width, input_height),
             input_takes_planes,
@@ -200,12 +184,12 @@ impl Engine {
     /// Takes the negotiated frames and compiles the model for their format and size (once per
     /// format and size, shared with the elements of the same `model-instance-id`): for whole
     /// frames at their size, for regions at the model's input size (cropped and resized in
-    /// Rust); odd NV12/I420 sizes as gva_infer::image says. Colour conversion happens inside the model;
-    /// frames that a colour model cannot take as they are (GRAY8), and packed frames an NCHW
-    /// model would have to transpose, go in as colour planes.
-    pub fn prepare(&mut self, info: &gst_video::VideoInfo) -> Result<(), String> {
+    /// Rust); odd NV12/I420 sizes as gva_infer::image says. Colour conversion happens inside
+    /// the model; frames that a colour model cannot take as they are (GRAY8), and packed frames
+    /// an NCHW model would have to transpose, go in as colour planes.
+    pub fn prepare(&mut self, info: &gst_video::VideoInfo) -> Result<(), Error> {
         let format = frame_format(info.format())
-            .ok_or_else(|| format!("unsupported video format {}", info.format().to_str()))?;
+            .ok_or_else(|| Error::Format(info.format().to_str().to_string()))?;
         self.info = Some(info.clone());
         let batch = self.batch;
         let frame = (info.width() as usize, info.height() as usize);
@@ -251,28 +235,27 @@ impl Engine {
         }
         // Frames in flight finish with the old model first.
         self.pool = None;
-        let (path, device, config) = (&self.model_path, &self.device, &self.config);
+        let (file, config) = (&mut self.file, &self.config);
         let shared = get_or_compile(self.instance.as_deref(), key, || {
-            CompiledModel::load_with(path, device, config, pre.clone()).map_err(|e| e.to_string())
+            file.compile(config, Some(&pre))
         })?;
         self.tensor = Some(pre);
         let delivery = Delivery::new(
-            self.results.clone(),
+            self.plan.clone(),
+            self.attacher.clone(),
             info.clone(),
             batch,
             self.history.clone(),
             self.sink.clone(),
-            self.warn.clone(),
         );
         let mut model = lock(&shared.model);
         // nireq=0 (auto): as many as OpenVINO advises for the compiled model (as DL Streamer
         // does): one per stream.
         let nireq = match self.nireq {
-            0 => model.optimal_requests().map_err(|e| e.to_string())?,
+            0 => model.optimal_requests()?,
             n => n,
         };
-        let pool =
-            Pool::with_delivery(&mut model, nireq, batch, delivery).map_err(|e| e.to_string())?;
+        let pool = Pool::with_delivery(&mut model, nireq, batch, delivery)?;
         drop(model);
         self.pool = Some(pool);
         self.compiled = Some(shared);
@@ -284,21 +267,12 @@ impl Engine {
     /// re-uses the last results of tracked objects between re-classifications) is submitted,
     /// then the frame itself takes its place in the delivery order. The frame reaches the sink
     /// once the results of its inputs are attached, after the frames before it.
-    pub fn submit(&mut self, buffer: gst::Buffer) -> Result<(), String> {
-        let pool = self
-            .pool
-            .as_ref()
-            .ok_or("no caps negotiated before the first frame")?;
-        let info = self
-            .info
-            .as_ref()
-            .ok_or("no caps negotiated before the first frame")?;
+    pub fn submit(&mut self, buffer: gst::Buffer) -> Result<(), Error> {
+        let (Some(pool), Some(info), Some(tensor)) = (&self.pool, &self.info, &self.tensor) else {
+            return Err(Error::NotNegotiated);
+        };
         let index = self.frames;
         self.frames += 1;
-        let tensor = self
-            .tensor
-            .as_ref()
-            .ok_or("no caps negotiated before the first frame")?;
         let mut reused = Vec::new();
         if index.is_multiple_of(self.interval) {
             match &self.regions {
@@ -308,17 +282,16 @@ impl Engine {
                     // before the frame is delivered: it is writable then without a copy.
                     let reader = buffer.clone();
                     let fill = move |slot: &mut [u8]| {
-                        let frame = map(&reader, info)?;
-                        image(&frame)
-                            .and_then(|image| image.write_frame(tensor, slot))
-                            .map_err(|e| ModelError::Other(e.to_string()))
+                        let frame = map(&reader, info)
+                            .ok_or_else(|| ModelError::Other(Error::Map.to_string()))?;
+                        Ok(image(&frame)?.write_frame(tensor, slot)?)
                     };
                     let input = Input {
                         frame: index,
                         target: Target::Frame(self.frame_area),
                         object: 0,
                     };
-                    pool.submit_with(input, fill).map_err(|e| e.to_string())?;
+                    pool.submit_with(input, fill)?;
                 }
                 Some(classes) => {
                     let mut to_infer = Vec::new();
@@ -338,8 +311,8 @@ impl Engine {
                         }
                     }
                     if !to_infer.is_empty() {
-                        let frame = map(&buffer, info).map_err(|e| e.to_string())?;
-                        let image = image(&frame).map_err(|e| e.to_string())?;
+                        let frame = map(&buffer, info).ok_or(Error::Map)?;
+                        let image = image(&frame)?;
                         for (id, rect, object) in to_infer {
                             let input = Input {
                                 frame: index,
@@ -348,11 +321,8 @@ impl Engine {
                             };
                             let region = [rect.x, rect.y, rect.w, rect.h].map(|v| v as usize);
                             pool.submit_with(input, |slot| {
-                                image
-                                    .write_region(region, tensor, slot)
-                                    .map_err(|e| ModelError::Other(e.to_string()))
-                            })
-                            .map_err(|e| e.to_string())?;
+                                Ok(image.write_region(region, tensor, slot)?)
+                            })?;
                         }
                     }
                 }
@@ -379,13 +349,12 @@ impl Engine {
 fn map<'a>(
     buffer: &'a gst::Buffer,
     info: &gst_video::VideoInfo,
-) -> Result<gst_video::VideoFrameRef<&'a gst::BufferRef>, ModelError> {
-    gst_video::VideoFrameRef::from_buffer_ref_readable(buffer.as_ref(), info)
-        .map_err(|_| ModelError::Other("cannot map the frame for reading".into()))
+) -> Option<gst_video::VideoFrameRef<&'a gst::BufferRef>> {
+    gst_video::VideoFrameRef::from_buffer_ref_readable(buffer.as_ref(), info).ok()
 }
 
-/// The regions of `buffer` (id, pixel box clipped to the frame, object id) whose label is one
-/// of `classes` (every region when empty).
+/// The regions of `buffer` (id, pixel box, object id) whose label is one of `classes`
+/// (every region when empty).
 fn regions(
     buffer: &gst::Buffer,
     info: &gst_video::VideoInfo,
@@ -400,18 +369,13 @@ fn regions(
 
 /// `pre-process-backend`: system-memory backends are accepted (gva-rs pre-processes inside the
 /// compiled model for all of them); VA backends are refused with the reason.
-fn check_backend(backend: &str) -> Result<(), String> {
+fn check_backend(backend: &str) -> Result<(), Error> {
     if BACKENDS.contains(&backend) {
         Ok(())
     } else if VA_BACKENDS.contains(&backend) {
-        Err(format!(
-            "pre-process-backend '{backend}' needs VA-API memory, which gva-rs does not handle: \
-             use '' or 'ie' (pre-processing inside the OpenVINO model, on system memory)"
-        ))
+        Err(Error::VaBackend(backend.to_owned()))
     } else {
-        Err(format!(
-            "unknown pre-process-backend '{backend}' (expected one of: '', ie, opencv)"
-        ))
+        Err(Error::Backend(backend.to_owned()))
     }
 }
 
@@ -424,8 +388,9 @@ mod tests {
         assert!(check_backend("").is_ok());
         assert!(check_backend("ie").is_ok());
         assert!(check_backend("opencv").is_ok());
-        assert!(check_backend("vaapi").unwrap_err().contains("VA-API"));
-        let err = check_backend("cuda").unwrap_err();
+        let va = check_backend("vaapi").unwrap_err().to_string();
+        assert!(va.contains("VA-API"), "{va}");
+        let err = check_backend("cuda").unwrap_err().to_string();
         assert!(err.contains("'cuda'") && err.contains("expected"), "{err}");
     }
 }

@@ -89,7 +89,21 @@ impl ElementImpl for GvaWatermark {
     }
 
     fn pad_templates() -> &'static [gst::PadTemplate] {
-        crate::base_inference::pad_templates()
+        // The formats its canvas draws on.
+        static TEMPLATES: LazyLock<Vec<gst::PadTemplate>> = LazyLock::new(|| {
+            use gst_video::VideoFormat as F;
+            crate::pads::video_src_sink(&[
+                F::Bgr,
+                F::Bgrx,
+                F::Bgra,
+                F::Rgb,
+                F::Rgbx,
+                F::Rgba,
+                F::Nv12,
+                F::I420,
+            ])
+        });
+        TEMPLATES.as_ref()
     }
 }
 

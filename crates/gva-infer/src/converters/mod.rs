@@ -7,7 +7,8 @@
 //!
 //! [`Converter::from_name`] is the registry of names, including DL Streamer's deprecated
 //! aliases; [`OutputConverter::new`] builds a configured converter from a model-proc item and
-//! the element's settings.
+//! the element's settings; [`OutputPlan`] picks and checks a converter per model output for an
+//! element's [`Task`], and converts each request's outputs into each input's results.
 //!
 //! ```
 //! use gva_infer::converters::{Blob, DetectionOutput};
@@ -33,6 +34,7 @@ mod detection_output;
 mod error;
 mod label;
 mod nms;
+mod plan;
 mod raw_data_copy;
 mod results;
 mod text;
@@ -45,6 +47,7 @@ pub use detection_output::DetectionOutput;
 pub use error::ConverterError;
 pub use label::{LabelConverter, LabelMethod, UnknownLabelMethod};
 pub use nms::{DEFAULT_IOU_THRESHOLD, Nms, iou};
+pub use plan::{InputResults, OutputPlan, PlanError, PlanItem, PlanResult, Task};
 pub use raw_data_copy::RawDataCopy;
 pub use results::{CLASSIFICATION_RESULT_TYPE, ClassificationResult, Detection, RawTensor};
 pub use text::TextConverter;
