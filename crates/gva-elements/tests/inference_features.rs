@@ -525,27 +525,17 @@ fn the_model_is_read_once_at_start_and_compiled_from_what_was_read() {
         )
         .unwrap();
     }
-    let pipeline = gst::parse::launch(&format!(
+    let (pipeline, src, sink) = common::app_pipeline(&format!(
         "appsrc name=src format=time caps=video/x-raw,format=BGR,width=64,height=64,framerate=30/1 \
          ! gvadetect model={} model-proc={} {F32} ! appsink name=sink sync=false",
         dir.join("detector_ssd.xml").display(),
         model("detector_ssd.json"),
     ))
-    .unwrap()
-    .downcast::<gst::Pipeline>()
     .unwrap();
     // READY -> PAUSED starts the element (before any caps).
     let _ = pipeline.set_state(gst::State::Paused).unwrap();
     std::fs::remove_dir_all(&dir).unwrap();
     pipeline.set_state(gst::State::Playing).unwrap();
-    let src = pipeline
-        .by_name("src")
-        .and_downcast::<gst_app::AppSrc>()
-        .unwrap();
-    let sink = pipeline
-        .by_name("sink")
-        .and_downcast::<gst_app::AppSink>()
-        .unwrap();
     src.push_buffer(gst::Buffer::from_slice(frame(
         64,
         64,

@@ -48,7 +48,7 @@ fn region_inference_keeps_the_heap_flat() {
     // SAFETY: before GLib starts (this file's only test), before any other thread runs.
     unsafe { std::env::set_var("G_SLICE", "always-malloc") };
     common::init();
-    let pipeline = gst::parse::launch(&format!(
+    let (pipeline, src, sink) = common::app_pipeline(&format!(
         "appsrc name=src format=time caps=video/x-raw,format=BGR,width=64,height=64,framerate=30/1 \
          ! gvadetect model={} model-proc={} nireq=2 \
          ! gvaclassify model={} model-proc={} nireq=2 batch-size=2 \
@@ -58,17 +58,7 @@ fn region_inference_keeps_the_heap_flat() {
         common::model("classifier.xml"),
         common::model("classifier.json"),
     ))
-    .unwrap()
-    .downcast::<gst::Pipeline>()
     .unwrap();
-    let src = pipeline
-        .by_name("src")
-        .and_downcast::<gst_app::AppSrc>()
-        .unwrap();
-    let sink = pipeline
-        .by_name("sink")
-        .and_downcast::<gst_app::AppSink>()
-        .unwrap();
     pipeline.set_state(gst::State::Playing).unwrap();
     let frame = gst::Buffer::from_slice(cells());
     let mut pts = 0;

@@ -196,39 +196,44 @@ fn port_info(port: Owned<sys::ov_output_const_port_t>) -> Result<PortInfo, Infer
     })
 }
 
+/// Every port of a model: `count` writes how many there are, `port` the port of an index;
+/// each port is read and freed.
+fn ports(
+    count: impl FnOnce(&mut usize) -> sys::ov_status_e,
+    port: impl Fn(usize, &mut *mut sys::ov_output_const_port_t) -> sys::ov_status_e,
+) -> Result<Vec<PortInfo>, InferenceError> {
+    let mut n = 0;
+    check(count(&mut n))?;
+    (0..n)
+        .map(|index| {
+            let mut out = ptr::null_mut();
+            check(port(index, &mut out))?;
+            port_info(Owned {
+                ptr: out,
+                // SAFETY: a port OpenVINO made for us, freed once.
+                free: |p| unsafe { sys::ov_output_const_port_free(p) },
+            })
+        })
+        .collect()
+}
+
 /// Every input or output port of a model read from a file.
 pub(crate) fn model_ports(
     model: &openvino::Model,
     side: Side,
 ) -> Result<Vec<PortInfo>, InferenceError> {
     let model = model_ptr(model);
-    let mut count = 0;
-    // SAFETY: a live model.
-    check(unsafe {
-        match side {
-            Side::Inputs => sys::ov_model_inputs_size(model, &mut count),
-            Side::Outputs => sys::ov_model_outputs_size(model, &mut count),
-        }
-    })?;
-    (0..count)
-        .map(|index| {
-            let port = match side {
-                Side::Inputs => create!(
-                    sys::ov_output_const_port_free,
-                    sys::ov_model_const_input_by_index,
-                    model,
-                    index
-                ),
-                Side::Outputs => create!(
-                    sys::ov_output_const_port_free,
-                    sys::ov_model_const_output_by_index,
-                    model,
-                    index
-                ),
-            };
-            port_info(port)
-        })
-        .collect()
+    // SAFETY (each call): `model` is live while borrowed; `ports` owns what is written.
+    match side {
+        Side::Inputs => ports(
+            |n| unsafe { sys::ov_model_inputs_size(model, n) },
+            |i, port| unsafe { sys::ov_model_const_input_by_index(model, i, port) },
+        ),
+        Side::Outputs => ports(
+            |n| unsafe { sys::ov_model_outputs_size(model, n) },
+            |i, port| unsafe { sys::ov_model_const_output_by_index(model, i, port) },
+        ),
+    }
 }
 
 /// Every input or output port of a compiled model.
@@ -237,33 +242,17 @@ pub(crate) fn compiled_ports(
     side: Side,
 ) -> Result<Vec<PortInfo>, InferenceError> {
     let compiled = compiled_ptr(compiled);
-    let mut count = 0;
-    // SAFETY: a live compiled model.
-    check(unsafe {
-        match side {
-            Side::Inputs => sys::ov_compiled_model_inputs_size(compiled, &mut count),
-            Side::Outputs => sys::ov_compiled_model_outputs_size(compiled, &mut count),
-        }
-    })?;
-    (0..count)
-        .map(|index| {
-            let port = match side {
-                Side::Inputs => create!(
-                    sys::ov_output_const_port_free,
-                    sys::ov_compiled_model_input_by_index,
-                    compiled,
-                    index
-                ),
-                Side::Outputs => create!(
-                    sys::ov_output_const_port_free,
-                    sys::ov_compiled_model_output_by_index,
-                    compiled,
-                    index
-                ),
-            };
-            port_info(port)
-        })
-        .collect()
+    // SAFETY (each call): `compiled` is live while borrowed; `ports` owns what is written.
+    match side {
+        Side::Inputs => ports(
+            |n| unsafe { sys::ov_compiled_model_inputs_size(compiled, n) },
+            |i, port| unsafe { sys::ov_compiled_model_input_by_index(compiled, i, port) },
+        ),
+        Side::Outputs => ports(
+            |n| unsafe { sys::ov_compiled_model_outputs_size(compiled, n) },
+            |i, port| unsafe { sys::ov_compiled_model_output_by_index(compiled, i, port) },
+        ),
+    }
 }
 
 /// A property of a compiled model as OpenVINO reports it (the value string freed).

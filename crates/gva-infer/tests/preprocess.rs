@@ -173,19 +173,25 @@ fn every_frame_format_detects_like_bgr() {
         Preprocess::new(FrameFormat::Bgr, w, h),
         &bgr,
     );
-    assert_eq!(want[0][..2], [0.0, 2.0]);
-    assert_eq!(want[0][3..7], [0.625, 0.375, 0.75, 0.5]);
     for format in FORMATS {
         let got = run(
             "detector_ssd.xml",
             Preprocess::new(format, w, h),
             &convert(&bgr, w, h, format),
         );
-        let row = &got[0][..7];
-        assert_eq!(row[1], 2.0, "{format:?}: label of {row:?}");
-        assert!(row[2] > 0.9, "{format:?}: confidence of {row:?}");
-        assert_eq!(row[3..7], want[0][3..7], "{format:?}: box of {row:?}");
+        assert_red_cell_3_5(format, &want, &got);
     }
+}
+
+/// Asserts that the detector's first row on the BGR frame (`want`) is the red cell (row 3,
+/// col 5), and on the frame in `format` (`got`) too: same label and box, confidence > 0.9.
+fn assert_red_cell_3_5(format: FrameFormat, want: &[Vec<f32>], got: &[Vec<f32>]) {
+    assert_eq!(want[0][..2], [0.0, 2.0]);
+    assert_eq!(want[0][3..7], [0.625, 0.375, 0.75, 0.5]);
+    let row = &got[0][..7];
+    assert_eq!(row[1], 2.0, "{format:?}: label of {row:?}");
+    assert!(row[2] > 0.9, "{format:?}: confidence of {row:?}");
+    assert_eq!(row[3..7], want[0][3..7], "{format:?}: box of {row:?}");
 }
 
 #[test]
@@ -581,70 +587,68 @@ fn run_image(model: &str, pre: Preprocess, frame: &[u8]) -> Vec<Vec<f32>> {
         .collect()
 }
 
+/// A model's outputs, each as f32 values.
+type Outputs = Vec<Vec<f32>>;
+
+/// `model`'s outputs on the `w` x `h` BGR frame `bgr`, and on it in NV12 and I420 (through
+/// gva_infer::image, odd sizes included).
+fn bgr_and_yuv(
+    model: &str,
+    w: usize,
+    h: usize,
+    bgr: &[u8],
+) -> (Outputs, Vec<(FrameFormat, Outputs)>) {
+    let want = run(model, Preprocess::new(FrameFormat::Bgr, w, h), bgr);
+    let yuv = [FrameFormat::Nv12, FrameFormat::I420]
+        .into_iter()
+        .map(|format| {
+            let frame = convert(bgr, w, h, format);
+            (
+                format,
+                run_image(model, Preprocess::new(format, w, h), &frame),
+            )
+        })
+        .collect();
+    (want, yuv)
+}
+
+/// Asserts that each YUV output's first values are within `tolerance` of BGR's.
+fn assert_like_bgr(model: &str, w: usize, h: usize, bgr: &[u8], tolerance: f32) {
+    let (want, yuv) = bgr_and_yuv(model, w, h, bgr);
+    for (format, got) in yuv {
+        for (g, w) in got[0].iter().zip(&want[0]) {
+            assert!(
+                (g - w).abs() <= tolerance,
+                "{format:?}: {got:?} vs {want:?}"
+            );
+        }
+    }
+}
+
 #[test]
 fn odd_yuv_frames_classify_and_detect_like_bgr() {
     // The model sees the odd frame itself: the even tensor's repeated column and row are
     // cropped away after the colour conversion.
-    let (w, h) = (45, 31);
     for colour in [[200, 40, 30], [30, 180, 60], [20, 50, 210]] {
-        let bgr = bgr_frame(w, h, colour, [0, 0, 0], 0..8, 0..8);
-        let want = run(
-            "classifier.xml",
-            Preprocess::new(FrameFormat::Bgr, w, h),
-            &bgr,
-        );
-        for format in [FrameFormat::Nv12, FrameFormat::I420] {
-            let got = run_image(
-                "classifier.xml",
-                Preprocess::new(format, w, h),
-                &convert(&bgr, w, h, format),
-            );
-            for (g, w) in got[0].iter().zip(&want[0]) {
-                assert!((g - w).abs() <= 0.02, "{format:?}: {got:?} vs {want:?}");
-            }
-        }
+        let bgr = bgr_frame(45, 31, colour, [0, 0, 0], 0..8, 0..8);
+        assert_like_bgr("classifier.xml", 45, 31, &bgr, 0.02);
     }
     // A 5x31 black frame with a white last column: a fifth of it is white (the repeated
     // column, if the model saw it, would make it a third).
-    let (w, h) = (5, 31);
-    let bgr = bgr_frame(w, h, [0, 0, 0], [255, 255, 255], 4..5, 0..31);
+    let bgr = bgr_frame(5, 31, [0, 0, 0], [255, 255, 255], 4..5, 0..31);
     let want = run(
         "multi_output.xml",
-        Preprocess::new(FrameFormat::Bgr, w, h),
+        Preprocess::new(FrameFormat::Bgr, 5, 31),
         &bgr,
     );
     assert!((want[0][0] - 51.0).abs() < 1.0, "{want:?}");
-    for format in [FrameFormat::Nv12, FrameFormat::I420] {
-        let got = run_image(
-            "multi_output.xml",
-            Preprocess::new(format, w, h),
-            &convert(&bgr, w, h, format),
-        );
-        for (g, w) in got[0].iter().zip(&want[0]) {
-            assert!((g - w).abs() <= 3.0, "{format:?}: {got:?} vs {want:?}");
-        }
-    }
+    assert_like_bgr("multi_output.xml", 5, 31, &bgr, 3.0);
     // 129x97 frames: a red block over cell (row 3, col 5) of the 64x64 model input (x 80.6 to
     // 96.75, y 36.4 to 48.5 in the frame).
-    let (w, h) = (129, 97);
-    let bgr = bgr_frame(w, h, [0, 0, 0], [0, 0, 255], 80..97, 36..49);
-    let want = run(
-        "detector_ssd.xml",
-        Preprocess::new(FrameFormat::Bgr, w, h),
-        &bgr,
-    );
-    assert_eq!(want[0][..2], [0.0, 2.0]);
-    assert_eq!(want[0][3..7], [0.625, 0.375, 0.75, 0.5]);
-    for format in [FrameFormat::Nv12, FrameFormat::I420] {
-        let got = run_image(
-            "detector_ssd.xml",
-            Preprocess::new(format, w, h),
-            &convert(&bgr, w, h, format),
-        );
-        let row = &got[0][..7];
-        assert_eq!(row[1], 2.0, "{format:?}: label of {row:?}");
-        assert!(row[2] > 0.9, "{format:?}: confidence of {row:?}");
-        assert_eq!(row[3..7], want[0][3..7], "{format:?}: box of {row:?}");
+    let bgr = bgr_frame(129, 97, [0, 0, 0], [0, 0, 255], 80..97, 36..49);
+    let (want, yuv) = bgr_and_yuv("detector_ssd.xml", 129, 97, &bgr);
+    for (format, got) in yuv {
+        assert_red_cell_3_5(format, &want, &got);
     }
 }
 

@@ -150,18 +150,9 @@ impl ElementImpl for GvaBaseInference {
     fn pad_templates() -> &'static [gst::PadTemplate] {
         static TEMPLATES: std::sync::LazyLock<Vec<gst::PadTemplate>> =
             std::sync::LazyLock::new(|| {
-                use gst_video::VideoFormat as F;
-                crate::pads::video_src_sink(&[
-                    F::Bgr,
-                    F::Bgrx,
-                    F::Bgra,
-                    F::Rgb,
-                    F::Rgbx,
-                    F::Rgba,
-                    F::Nv12,
-                    F::I420,
-                    F::Gray8,
-                ])
+                let mut formats = crate::pads::RGB_AND_YUV.to_vec();
+                formats.push(gst_video::VideoFormat::Gray8);
+                crate::pads::video_src_sink(&formats)
             });
         TEMPLATES.as_ref()
     }

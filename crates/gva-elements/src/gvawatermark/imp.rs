@@ -90,19 +90,8 @@ impl ElementImpl for GvaWatermark {
 
     fn pad_templates() -> &'static [gst::PadTemplate] {
         // The formats its canvas draws on.
-        static TEMPLATES: LazyLock<Vec<gst::PadTemplate>> = LazyLock::new(|| {
-            use gst_video::VideoFormat as F;
-            crate::pads::video_src_sink(&[
-                F::Bgr,
-                F::Bgrx,
-                F::Bgra,
-                F::Rgb,
-                F::Rgbx,
-                F::Rgba,
-                F::Nv12,
-                F::I420,
-            ])
-        });
+        static TEMPLATES: LazyLock<Vec<gst::PadTemplate>> =
+            LazyLock::new(|| crate::pads::video_src_sink(&crate::pads::RGB_AND_YUV));
         TEMPLATES.as_ref()
     }
 }

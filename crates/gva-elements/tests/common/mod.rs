@@ -104,21 +104,13 @@ pub fn run_buffers_warned(
     buffers: Vec<gst::Buffer>,
 ) -> (Result<Vec<gst::Buffer>, String>, Vec<String>) {
     init();
-    let pipeline = match gst::parse::launch(&format!(
+    let (pipeline, src, sink) = match app_pipeline(&format!(
         "appsrc name=src format=time caps=video/x-raw,format={format},width={width},height={height},framerate=30/1 \
          ! {element} ! appsink name=sink sync=false"
     )) {
-        Ok(pipeline) => pipeline.downcast::<gst::Pipeline>().expect("a pipeline"),
-        Err(e) => return (Err(e.to_string()), Vec::new()),
+        Ok(parts) => parts,
+        Err(e) => return (Err(e), Vec::new()),
     };
-    let src = pipeline
-        .by_name("src")
-        .and_downcast::<gst_app::AppSrc>()
-        .expect("appsrc");
-    let sink = pipeline
-        .by_name("sink")
-        .and_downcast::<gst_app::AppSink>()
-        .expect("appsink");
     let bus = pipeline.bus().expect("a bus");
     // The first error and every warning posted so far.
     let read = |bus: &gst::Bus| {
@@ -157,6 +149,27 @@ pub fn run_buffers_warned(
     let (error, warnings) = read(&bus);
     pipeline.set_state(gst::State::Null).expect("stops");
     (error.map_or(Ok(out), Err), warnings)
+}
+
+/// The pipeline `description` with its `appsrc` named `src` and `appsink` named `sink` (or
+/// the parser's error).
+pub fn app_pipeline(
+    description: &str,
+) -> Result<(gst::Pipeline, gst_app::AppSrc, gst_app::AppSink), String> {
+    init();
+    let pipeline = gst::parse::launch(description)
+        .map_err(|e| e.to_string())?
+        .downcast::<gst::Pipeline>()
+        .expect("a pipeline");
+    let src = pipeline
+        .by_name("src")
+        .and_downcast::<gst_app::AppSrc>()
+        .expect("an appsrc named src");
+    let sink = pipeline
+        .by_name("sink")
+        .and_downcast::<gst_app::AppSink>()
+        .expect("an appsink named sink");
+    Ok((pipeline, src, sink))
 }
 
 /// The `VideoInfo` of BGR frames of `width` x `height`.
