@@ -67,6 +67,7 @@ fn every_generated_model_proc_parses() {
         seen,
         [
             "classifier",
+            "classifier_bench",
             "classifier_nhwc",
             "detector_bench",
             "detector_bench_small",
