@@ -141,31 +141,55 @@ fn skipped_frames_and_frames_without_regions_keep_their_place() {
 
 #[test]
 fn tracked_objects_reuse_their_results_while_frames_are_in_flight() {
-    // Region j is object j + 1 (region 0 untracked): re-classified on frames 0, 4, 8… (where
-    // it is present), with the last classification's results in between.
-    let tracked = |j: usize| if j == 0 { 0 } else { j as i32 + 1 };
-    let out = run_buffers(
-        "BGR",
-        &classify("nireq=4 batch-size=2 reclassify-interval=4"),
-        64,
-        64,
-        frames(60, tracked),
-    )
-    .unwrap();
-    // The frame each region's results come from: its own for region 0; else the last frame
-    // the object was classified on: the first frame of its run of 4 (counted from the frame
-    // where it was classified before) on which it is present.
-    let mut classified_on = [None::<usize>; 5];
-    let mut source = vec![vec![0; 5]; 60];
-    for (i, row) in source.iter_mut().enumerate() {
-        for (j, on) in classified_on.iter_mut().enumerate().take(i % 5) {
-            if j == 0 || on.is_none_or(|c| i - c >= 4) {
-                *on = Some(i);
+    // Region j is object j + 1 (in the first run region 0 is untracked): re-classified every
+    // `interval` frames (where it is present), with the last classification's results in
+    // between. In the second run every region is tracked, so some frames have all their
+    // regions answered from the history: nothing of them is inferred, and they still leave in
+    // their place.
+    // (name, object id of region j, reclassify-interval)
+    type Run = (&'static str, fn(usize) -> i32, usize);
+    let runs: [Run; 2] = [
+        (
+            "region 0 untracked",
+            |j| if j == 0 { 0 } else { j as i32 + 1 },
+            4,
+        ),
+        ("every region tracked", |j| j as i32 + 1, 6),
+    ];
+    for (name, tracked, interval) in runs {
+        let out = run_buffers(
+            "BGR",
+            &classify(&format!(
+                "nireq=4 batch-size=2 reclassify-interval={interval}"
+            )),
+            64,
+            64,
+            frames(60, tracked),
+        )
+        .unwrap();
+        // The frame each region's results come from: its own when untracked; else the last
+        // frame the object was classified on: the first frame on which it is present once
+        // `interval` frames have passed since it was classified before.
+        let mut classified_on = [None::<usize>; 5];
+        let mut source = vec![vec![0; 5]; 60];
+        for (i, row) in source.iter_mut().enumerate() {
+            for (j, on) in classified_on.iter_mut().enumerate().take(i % 5) {
+                if tracked(j) == 0 || on.is_none_or(|c| i - c >= interval) {
+                    *on = Some(i);
+                }
+                row[j] = on.unwrap();
             }
-            row[j] = on.unwrap();
         }
+        let all_reused = (0..60)
+            .filter(|&i| i % 5 > 0 && (0..i % 5).all(|j| source[i][j] != i))
+            .count();
+        assert_eq!(all_reused > 0, tracked(0) != 0, "{name}: {all_reused}");
+        assert_eq!(
+            labels(&out),
+            expected(60, |_| true, |i, j| source[i][j]),
+            "{name}"
+        );
     }
-    assert_eq!(labels(&out), expected(60, |_| true, |i, j| source[i][j]));
 }
 
 #[test]
