@@ -1,6 +1,8 @@
-"""Throughput of gvadetect against OpenVINO's own benchmark_app (a script, not a test).
+"""Throughput of gvadetect, or of gvaclassify on regions, against OpenVINO's own benchmark_app
+(a script, not a test).
 
     cd /work/main && cargo xtask models && .venv/bin/python benches/python/bench_inference.py
+    .venv/bin/python benches/python/bench_inference.py --regions 20   # gvaclassify, BGR and NV12
 
 For each number of requests (``--nireq``, default 1 and 4), on the generated ``detector_bench``
 model (``target/models``, 256x256, about 0.3 G multiply-adds; ``--model detector_bench_small``:
@@ -20,6 +22,18 @@ more), same device and same requests:
   which copies no pixels: like benchmark_app's reused input, the source then costs nothing and
   the figure is gvadetect's own (videotestsrc copies each 196 KB frame, on the same 2 cores).
 
+With ``--regions R`` it measures region inference instead (issue 15's target: regions/s at
+least 90 % of benchmark_app's inferences/s), for each ``--formats`` (default BGR and NV12):
+
+* ``benchmark_app -m classifier_bench.xml`` (``--model``'s default becomes the generated 48x48
+  ``classifier_bench``, the size and cost of a small face classifier), as above;
+* ``filesrc ! rawvideoparse`` of one 640x480 BGR picture with R coloured cells (``videoconvert``
+  to NV12 for NV12) ``! gvadetect model=detector_ssd.xml`` (once: R regions, one per cell) ``!
+  imagefreeze num-buffers=F`` (the frame and its regions repeated, no pixels copied) ``!
+  gvaclassify model=classifier_bench.xml nireq=N ! gvafpscounter ! fakesink``: regions/s is
+  gvafpscounter's frames/s x R. Each region is cropped and resized (80x60 to 48x48) into the
+  request's input in Rust, the colour converted inside the model.
+
 The two alternate ``--repeat`` times (each pair sees the same machine state: on a shared VM the
 speed drifts by 10 % and more within minutes). Prints the medians of each side and the median of
 the per-pair ratios, with their range. With ``--ip u8`` benchmark_app feeds u8 input that the
@@ -34,8 +48,10 @@ import re
 import statistics
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
+import numpy as np
 import openvino as ov
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -81,9 +97,23 @@ def pipeline(
     """Frames per second through gvadetect after the first ``warmup`` frames, as
     ``gvafpscounter starting-frame=warmup`` reports it at EOS ("overall"): start-up, model
     compilation and the first frames are left out, as benchmark_app leaves out its own."""
+    return frames_per_second(
+        [
+            *source(src, frames, size),
+            "!",
+            "gvadetect",
+            f"model={model}",
+            f"nireq={nireq}",
+        ],
+        warmup,
+    )
+
+
+def frames_per_second(words: list[str], warmup: int) -> float:
+    """``gst-launch-1.0 <words> ! gvafpscounter starting-frame=warmup ! fakesink``: the frames
+    per second gvafpscounter reports at EOS ("overall"), counted from frame ``warmup``."""
     cmd = [
-        "gst-launch-1.0", "-q", *source(src, frames, size), "!",
-        "gvadetect", f"model={model}", f"nireq={nireq}", "!",
+        "gst-launch-1.0", "-q", *words, "!",
         "gvafpscounter", f"starting-frame={warmup}", "interval=1000", "!", "fakesink",
     ]  # fmt: skip
     done = subprocess.run(cmd, capture_output=True, text=True, check=False)
@@ -94,16 +124,116 @@ def pipeline(
     return float(match.group(1))
 
 
+FRAME_W, FRAME_H = 640, 480
+
+
+def cells_picture(path: Path, regions: int) -> None:
+    """A black 640x480 BGR picture (raw bytes at ``path``) with ``regions`` cells of the
+    detectors' 8x8 grid (80x60 pixels each) painted in bright, varied colours: detector_ssd
+    finds one region per painted cell."""
+    if not 1 <= regions <= 64:
+        raise SystemExit(f"--regions {regions}: the 8x8 grid has 1 to 64 cells")
+    frame = np.zeros((FRAME_H, FRAME_W, 3), np.uint8)
+    cw, ch = FRAME_W // 8, FRAME_H // 8
+    for i in range(regions):
+        cell = i * 3 % 64  # spread over the grid (3 and 64 are coprime: all distinct)
+        row, col = divmod(cell, 8)
+        colour = [60 + 40 * ((i + k) % 4) for k in range(3)]
+        colour[i % 3] = 220  # a dominant channel: confidence 220/255
+        frame[ch * row : ch * (row + 1), cw * col : cw * (col + 1)] = colour
+    path.write_bytes(frame.tobytes())
+
+
+def regions_pipeline(
+    picture: Path, fmt: str, model: Path, nireq: int, frames: int, warmup: int
+) -> float:
+    """Frames per second through gvaclassify on the regions gvadetect found once on the
+    picture (repeated by imagefreeze), after the first ``warmup`` frames."""
+    convert = (
+        ["videoconvert", "!", f"video/x-raw,format={fmt}", "!"] if fmt != "BGR" else []
+    )
+    words = [
+        "filesrc", f"location={picture}", "!",
+        "rawvideoparse", f"width={FRAME_W}", f"height={FRAME_H}", "format=bgr",
+        "framerate=30/1", "!", *convert,
+        "gvadetect", f"model={MODELS / 'detector_ssd.xml'}",
+        f"model-proc={MODELS / 'detector_ssd.json'}", "!",
+        "imagefreeze", f"num-buffers={frames}", "!",
+        "gvaclassify", f"model={model}", f"model-proc={model.with_suffix('.json')}",
+        f"nireq={nireq}",
+    ]  # fmt: skip
+    return frames_per_second(words, warmup)
+
+
+def report(label: str, unit: str, runs: list[tuple[float, float]], repeat: int) -> None:
+    """Prints the medians of benchmark_app's and our side and of the per-pair ratios."""
+    reference = statistics.median(r for r, _ in runs)
+    ours = statistics.median(o for _, o in runs)
+    ratios = sorted(o / r for r, o in runs)
+    print(
+        f"{label}: benchmark_app {reference:8.1f} inferences/s, {unit} {ours:8.1f} "
+        f"(medians of {repeat}), ratio {statistics.median(ratios):6.1%} (median of the "
+        f"pairs; range {ratios[0]:.1%}..{ratios[-1]:.1%})",
+        flush=True,
+    )
+
+
+def bench_regions(args: argparse.Namespace) -> None:
+    """``--regions``: gvaclassify on that many regions per frame against benchmark_app."""
+    model = MODELS / f"{args.model or 'classifier_bench'}.xml"
+    for needed in (model, MODELS / "detector_ssd.xml"):
+        if not needed.is_file():
+            raise SystemExit(f"{needed} is missing: run `cargo xtask models` first")
+    frames = args.frames or 1500
+    warmup = args.warmup or 150
+    with tempfile.TemporaryDirectory() as tmp:
+        picture = Path(tmp) / "cells.bgr"
+        cells_picture(picture, args.regions)
+        print(
+            f"model {model.name}, {args.regions} regions per {FRAME_W}x{FRAME_H} frame, "
+            f"{frames} frames (from frame {warmup}), device CPU"
+        )
+        for fmt in args.formats:
+            for nireq in args.nireq:
+                runs = [
+                    (
+                        benchmark_app(model, nireq, args.seconds, args.ip),
+                        args.regions
+                        * regions_pipeline(picture, fmt, model, nireq, frames, warmup),
+                    )
+                    for _ in range(args.repeat)
+                ]
+                report(
+                    f"{fmt} nireq={nireq}", "gvaclassify regions/s", runs, args.repeat
+                )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
         "--model",
-        default="detector_bench",
-        help="a generated model in target/models (detector_bench, detector_bench_small)",
+        help="a generated model in target/models (default detector_bench; "
+        "detector_bench_small; with --regions: classifier_bench)",
     )
     parser.add_argument("--nireq", type=int, nargs="+", default=[1, 4])
-    parser.add_argument("--frames", type=int, default=10000)
-    parser.add_argument("--warmup", type=int, default=500)
+    parser.add_argument(
+        "--frames", type=int, help="frames per run (default 10000; 1500 with --regions)"
+    )
+    parser.add_argument(
+        "--warmup", type=int, help="frames left out (default 500; 150 with --regions)"
+    )
+    parser.add_argument(
+        "--regions",
+        type=int,
+        help="measure gvaclassify on this many regions per 640x480 frame (see above)",
+    )
+    parser.add_argument(
+        "--formats",
+        nargs="+",
+        choices=["BGR", "NV12", "I420", "BGRx"],
+        default=["BGR", "NV12"],
+        help="frame formats of --regions",
+    )
     parser.add_argument("--seconds", type=int, default=4, help="benchmark_app -t")
     parser.add_argument("--repeat", type=int, default=7, help="interleaved repetitions")
     parser.add_argument(
@@ -119,7 +249,10 @@ def main() -> None:
         "does (default: the model's own f32 input, no conversion)",
     )
     args = parser.parse_args()
-    model = MODELS / f"{args.model}.xml"
+    if args.regions is not None:
+        bench_regions(args)
+        return
+    model = MODELS / f"{args.model or 'detector_bench'}.xml"
     if not model.is_file():
         raise SystemExit(f"{model} is missing: run `cargo xtask models` first")
     size = input_size(model)
@@ -128,23 +261,15 @@ def main() -> None:
     )
     for nireq in args.nireq:
         # Interleaved repetitions: both sides see the same machine state.
+        frames, warmup = args.frames or 10000, args.warmup or 500
         runs = [
             (
                 benchmark_app(model, nireq, args.seconds, args.ip),
-                pipeline(model, size, nireq, args.frames, args.warmup, args.source),
+                pipeline(model, size, nireq, frames, warmup, args.source),
             )
             for _ in range(args.repeat)
         ]
-        reference = statistics.median(r for r, _ in runs)
-        ours = statistics.median(o for _, o in runs)
-        ratios = sorted(o / r for r, o in runs)
-        print(
-            f"nireq={nireq}: benchmark_app {reference:8.1f} FPS, "
-            f"gvadetect pipeline {ours:8.1f} FPS (medians of {args.repeat}), "
-            f"ratio {statistics.median(ratios):6.1%} (median of the pairs; "
-            f"range {ratios[0]:.1%}..{ratios[-1]:.1%})",
-            flush=True,
-        )
+        report(f"nireq={nireq}", "gvadetect pipeline FPS", runs, args.repeat)
 
 
 if __name__ == "__main__":

@@ -711,6 +711,43 @@ def test_dlstreamer_module_paths_in_a_fresh_interpreter(tmp_path: Path) -> None:
     ]
 
 
+def test_importing_gstgva_first_leaves_gstreamer_to_the_application(
+    tmp_path: Path,
+) -> None:
+    # DL Streamer's scripts import gstgva at the top and call Gst.init(sys.argv) later, often
+    # behind `if not Gst.is_initialized()`. Importing gstgva must not initialize GStreamer behind
+    # PyGObject's back: PyGObject would then refuse every call (NotInitialized) and the command
+    # line's --gst-* options would never be read.
+    script = tmp_path / "init_order.py"
+    script.write_text(
+        textwrap.dedent(
+            """
+            import sys
+            from gstgva import VideoFrame, util
+
+            import gi
+            gi.require_version("Gst", "1.0")
+            from gi.repository import Gst
+
+            print(Gst.is_initialized())
+            if not Gst.is_initialized():
+                sys.argv = Gst.init(sys.argv)
+            print(sys.argv[1:])
+            pipeline = Gst.parse_launch("videotestsrc num-buffers=1 ! fakesink")
+            print(type(pipeline).__name__)
+            caps = Gst.Caps.from_string("video/x-raw,format=BGRx,width=32,height=16")
+            frame = VideoFrame(Gst.Buffer.new_allocate(None, 2048, None), caps)
+            print(frame.add_region(1, 2, 3, 4, "face", 0.5).label())
+            """
+        )
+    )
+    result = run(
+        [sys.executable, str(script), "--gst-debug-no-color", "input.mp4"], timeout=60
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert result.stdout.splitlines() == ["False", "['input.mp4']", "Pipeline", "face"]
+
+
 # ---- 6. Tensor.precision() of a value it does not know ----
 
 

@@ -38,6 +38,7 @@ NAMES = (
     "detector_bench",
     "detector_bench_small",
     "classifier",
+    "classifier_bench",
     "classifier_nhwc",
     "multi_output",
 )
@@ -207,6 +208,7 @@ SIGNATURES = {
     "detector_bench": ([1, 3, 256, 256], {"detection_out": [1, 1, 64, 7]}),
     "detector_bench_small": ([1, 3, 128, 128], {"detection_out": [1, 1, 64, 7]}),
     "classifier": ([1, 3, 32, 32], {"prob": [1, 3]}),
+    "classifier_bench": ([1, 3, 48, 48], {"prob": [1, 3]}),
     "classifier_nhwc": ([1, 32, 32, 3], {"prob": [1, 3]}),
     "multi_output": ([1, 3, 16, 32], {"mean_bgr": [1, 3], "max_value": [1, 1]}),
 }
@@ -233,6 +235,7 @@ MODEL_PROC_CONVERTERS = {
     "detector_bench": ["detection_output"],
     "detector_bench_small": ["detection_output"],
     "classifier": ["label"],
+    "classifier_bench": ["label"],
     "classifier_nhwc": ["label"],
     "multi_output": ["raw_data_copy", "raw_data_copy"],
 }
@@ -490,6 +493,20 @@ def test_bench_detector_runs_and_is_deterministic(
     assert first[:, 0].tolist() == [0.0] * 64  # image_id
     assert np.all((first[:, 2] > 0) & (first[:, 2] < 1))  # sigmoid confidences
     assert first[9, 3:].tolist() == [1 / 8, 1 / 8, 2 / 8, 2 / 8]  # cell (1, 1)
+
+
+def test_bench_classifier_runs_and_is_deterministic(
+    compiled: dict[str, ov.CompiledModel],
+) -> None:
+    frames = planar(blank(48, 48, (30, 60, 90)), blank(48, 48, RED))
+    first = [compiled["classifier_bench"](frames[i : i + 1])["prob"][0] for i in (0, 1)]
+    again = [compiled["classifier_bench"](frames[i : i + 1])["prob"][0] for i in (0, 1)]
+    np.testing.assert_array_equal(first, again)
+    for prob in first:
+        assert prob.shape == (3,)
+        assert np.all(prob > 0)
+        assert abs(float(prob.sum()) - 1.0) < 1e-3  # a softmax (bf16 on AMX CPUs)
+    assert not np.allclose(first[0], first[1]), "the picture changes the output"
 
 
 @pytest.mark.parametrize(

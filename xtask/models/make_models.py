@@ -67,6 +67,13 @@ detector_bench_small (``image`` [1,3,128,128] -> ``detection_out`` [1,1,64,7]): 
   on a 128x128 input (a 4x4 average pool), about a quarter of the work: several times the frame
   rate, where a pipeline's own cost per frame shows more.
 
+classifier_bench (``image`` [1,3,48,48] -> ``prob`` [1,3], converter label, method max): for
+  region throughput benchmarks (``bench_inference.py --regions``), not for exact tests: the size
+  and cost of a small face classifier (48x48 input; about 0.28 G multiply-adds). Six 3x3
+  convolutions (3->32, 32->64, 64->64 at 48x48; 64->128 with stride 2, 128->128, then 128->128
+  with stride 2) with ReLU and fixed pseudo-random weights, a global average pool, a 128x3
+  matrix and a softmax: three probabilities summing to 1, labels ["blue", "green", "red"].
+
 classifier_nhwc (``image`` [1,32,32,3], layout NHWC as TFLite models have it -> ``prob``
   [1,3], converter label): the classifier behind a transpose, so the same frame gives the same
   ``prob``. The input layout is left unset in the IR (as in a .tflite file): readers tell NHWC
@@ -293,6 +300,28 @@ def classifier() -> ov.Model:
     return ov.Model([out.output(0)], [image], "classifier")
 
 
+def classifier_bench() -> ov.Model:
+    image = image_input(48, 48)
+    rng = np.random.default_rng(11)
+    x: ov.Node = ops.multiply(image, const(1.0 / 255.0))
+    layers = (
+        (3, 32, 1),
+        (32, 64, 1),
+        (64, 64, 1),
+        (64, 128, 2),
+        (128, 128, 1),
+        (128, 128, 2),
+    )
+    for cin, cout, stride in layers:
+        weights = rng.standard_normal((cout, cin, 3, 3)).astype(F32) / np.sqrt(9 * cin)
+        x = ops.convolution(x, const(weights), [stride] * 2, [1, 1], [1, 1], [1, 1])
+        x = ops.relu(x)
+    pooled = ops.reduce_mean(x, const([2, 3], np.int64))  # [B,128]
+    head = rng.standard_normal((128, 3)).astype(F32) / np.sqrt(128)
+    out = named(ops.softmax(ops.matmul(pooled, const(head), False, False), 1), "prob")
+    return ov.Model([out.output(0)], [image], "classifier_bench")
+
+
 def classifier_nhwc() -> ov.Model:
     image = ops.parameter([1, CLS_SIZE, CLS_SIZE, 3], F32, name="image")
     image.output(0).get_tensor().set_names({"image"})
@@ -360,6 +389,18 @@ MODELS = {
     ),
     "classifier": (
         classifier,
+        [
+            {
+                "attribute_name": "color",
+                "layer_name": "prob",
+                "converter": "label",
+                "method": "max",
+                "labels": LABELS,
+            }
+        ],
+    ),
+    "classifier_bench": (
+        classifier_bench,
         [
             {
                 "attribute_name": "color",

@@ -8,6 +8,7 @@ mod env;
 mod models;
 mod project;
 mod setup;
+mod soak;
 mod test;
 
 use std::process::ExitCode;
@@ -24,6 +25,8 @@ commands:
   wheel   rebuild the gstgva wheel and install it into .venv (part of setup)
   models  generate the small OpenVINO test models and their model-procs into target/models
   env     print the environment to export to use the plugins and gstgva from your shell
+  soak    setup, then run the main chains for many frames each (a few minutes) and fail when
+          their memory grows after warm-up (--short: the shorter run that test includes)
 ";
 
 fn main() -> ExitCode {
@@ -35,6 +38,7 @@ fn main() -> ExitCode {
         Some("wheel") => project::Project::locate().and_then(|p| setup::wheel(&p)),
         Some("models") => project::Project::locate().and_then(|p| models::run(&p)),
         Some("env") => project::Project::locate().map(|p| env::print(&p)),
+        Some("soak") => project::Project::locate().and_then(|p| soak::run(&p, &args[1..])),
         Some("-h" | "--help" | "help") => {
             print!("{USAGE}");
             Ok(())

@@ -6,8 +6,8 @@ use crate::env;
 use crate::project::{Project, Result, exec, output, step};
 use crate::setup;
 
-/// Runs cargo's tests (unit, integration, doc), pytest, the stub check and ruff. Extra
-/// arguments go to `cargo test`.
+/// Runs cargo's tests (unit, integration, doc), pytest, the stub check, ruff and the short soak.
+/// Extra arguments go to `cargo test`.
 pub fn run_tests(p: &Project, cargo_args: &[String]) -> Result<()> {
     let vars = env::hermetic(p);
     fs::create_dir_all(p.test_dir()).map_err(|e| format!("{}: {e}", p.test_dir().display()))?;
@@ -76,7 +76,14 @@ pub fn run_tests(p: &Project, cargo_args: &[String]) -> Result<()> {
             "crates/gva-py-ext/python",
             "benches/python",
             "xtask/models",
+            "xtask/soak",
         ]))
+    })?;
+
+    // Last, so that everything else has run when it fails: memory growth on every main chain
+    // (the `cargo xtask soak` check on fewer frames).
+    step("soak (short)", || {
+        crate::soak::check(p, crate::soak::Length::Short)
     })
 }
 

@@ -12,12 +12,12 @@
 //! - [`gvatrack`]: object ids across frames (`object_id`), three DL Streamer tracking types.
 //! - [`gvaattachroi`]: regions from a property or a JSON file (fixed areas, replayed metadata).
 //!
-//! The inference elements share [`base_inference`]: DL Streamer's common properties, the
-//! model read at start and compiled for the negotiated frames (pre-processing inside the
-//! OpenVINO model), full-frame inference through `nireq` asynchronous requests of
-//! `batch-size` frames whose frames leave in the order they came, region inference on the
-//! streaming thread. Frames: BGR, BGRx, BGRA, RGB, RGBx, RGBA, NV12 and I420; `roi-list`
-//! takes packed RGB-family frames only (its crops are made in Rust).
+//! The inference elements derive from [`base_inference`]'s abstract GObject class
+//! `GvaBaseInference`: DL Streamer's common properties, the model read once at start and
+//! compiled for the negotiated frames (pre-processing inside the OpenVINO model), whole frames or their regions through `nireq` asynchronous requests of
+//! `batch-size` inputs, frames leaving in the order they came once their results are
+//! attached. Frames: BGR, BGRx, BGRA, RGB, RGBx, RGBA, NV12, I420 and GRAY8, of any size, whole
+//! and as regions (crops made in Rust, colour converted inside the model).
 
 use gst::prelude::*;
 

@@ -14,6 +14,30 @@ pub(crate) fn src_sink(src: &gst::Caps, sink: &gst::Caps) -> Vec<gst::PadTemplat
     .collect()
 }
 
+/// The packed RGB family and the 4:2:0 YUV planes: what gvawatermark draws on, and (with
+/// GRAY8) what the inference elements take.
+pub(crate) const RGB_AND_YUV: [gst_video::VideoFormat; 8] = {
+    use gst_video::VideoFormat as F;
+    [
+        F::Bgr,
+        F::Bgrx,
+        F::Bgra,
+        F::Rgb,
+        F::Rgbx,
+        F::Rgba,
+        F::Nv12,
+        F::I420,
+    ]
+};
+
+/// `src` and `sink` pad templates taking raw video of `formats`, any size and frame rate.
+pub(crate) fn video_src_sink(formats: &[gst_video::VideoFormat]) -> Vec<gst::PadTemplate> {
+    let caps = gst_video::VideoCapsBuilder::new()
+        .format_list(formats.iter().copied())
+        .build();
+    src_sink(&caps, &caps)
+}
+
 /// `src` and `sink` pad templates taking any caps (metadata-only elements).
 pub(crate) fn any_src_sink() -> &'static [gst::PadTemplate] {
     static TEMPLATES: std::sync::LazyLock<Vec<gst::PadTemplate>> = std::sync::LazyLock::new(|| {

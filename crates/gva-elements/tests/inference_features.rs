@@ -459,3 +459,100 @@ fn nhwc_models_like_tflite_take_frames_of_every_format_and_regions() {
         assert_eq!(labels("classifier_nhwc", format, true), ["red"], "{format}");
     }
 }
+
+#[test]
+fn boxes_map_back_through_aspect_ratio_padding_and_crops() {
+    // A 128x64 frame: with `resize: aspect-ratio` the model sees it padded to 128x128 (black
+    // below), resized to 64x64; with `crop: central` its middle 64x64 (x 32..96) as it is. A
+    // red block at x 80..96, y 16..32 is cell (row 1, col 5) of the padded view, and cells
+    // (rows 2-3, cols 6-7) of the crop: either way its regions must come back where the block
+    // is.
+    let dir = std::env::temp_dir().join(format!("gva-mapping-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let frame = frame(128, 64, (80, 16, 16, 16), [0, 0, 255]);
+    let red = |x, y, size| ("red".to_owned(), Rect::new(x, y, size, size));
+    for (name, params, expected) in [
+        (
+            "aspect",
+            r#""resize": "aspect-ratio""#,
+            vec![red(80, 16, 16)],
+        ),
+        (
+            "crop",
+            r#""crop": "central""#,
+            vec![
+                red(80, 16, 8),
+                red(88, 16, 8),
+                red(80, 24, 8),
+                red(88, 24, 8),
+            ],
+        ),
+    ] {
+        let path = dir.join(format!("{name}.json"));
+        std::fs::write(
+            &path,
+            format!(
+                r#"{{"json_schema_version": "2.2.0",
+                    "input_preproc": [{{"format": "image", "layer_name": "image",
+                                        "params": {{{params}}}}}],
+                    "output_postproc": [{{"layer_name": "detection_out",
+                                          "converter": "detection_output",
+                                          "labels": ["blue", "green", "red"]}}]}}"#
+            ),
+        )
+        .unwrap();
+        let element = format!(
+            "gvadetect model={} model-proc={} {F32}",
+            model("detector_ssd.xml"),
+            path.display()
+        );
+        let out = run(&element, 128, 64, std::slice::from_ref(&frame)).unwrap();
+        assert_eq!(regions(&out[0], 128, 64), expected, "{name}");
+    }
+}
+
+#[test]
+fn the_model_is_read_once_at_start_and_compiled_from_what_was_read() {
+    // The model file goes away once the element has started: the compilation at caps uses
+    // the model read at start (reading it again would fail).
+    init();
+    let dir = std::env::temp_dir().join(format!("gva-read-at-start-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    for ext in ["xml", "bin"] {
+        std::fs::copy(
+            model(&format!("detector_ssd.{ext}")),
+            dir.join(format!("detector_ssd.{ext}")),
+        )
+        .unwrap();
+    }
+    let (pipeline, src, sink) = common::app_pipeline(&format!(
+        "appsrc name=src format=time caps=video/x-raw,format=BGR,width=64,height=64,framerate=30/1 \
+         ! gvadetect model={} model-proc={} {F32} ! appsink name=sink sync=false",
+        dir.join("detector_ssd.xml").display(),
+        model("detector_ssd.json"),
+    ))
+    .unwrap();
+    // READY -> PAUSED starts the element (before any caps).
+    let _ = pipeline.set_state(gst::State::Paused).unwrap();
+    std::fs::remove_dir_all(&dir).unwrap();
+    pipeline.set_state(gst::State::Playing).unwrap();
+    src.push_buffer(gst::Buffer::from_slice(frame(
+        64,
+        64,
+        (40, 24, 8, 8),
+        [0, 0, 255],
+    )))
+    .unwrap();
+    let sample = sink
+        .try_pull_sample(gst::ClockTime::from_seconds(20))
+        .unwrap_or_else(|| {
+            let bus = pipeline.bus().unwrap();
+            let error = bus.pop_filtered(&[gst::MessageType::Error]);
+            panic!("no frame: {error:?}")
+        });
+    pipeline.set_state(gst::State::Null).unwrap();
+    assert_eq!(
+        regions(&sample.buffer_owned().unwrap(), 64, 64),
+        [("red".to_owned(), Rect::new(40, 24, 8, 8))]
+    );
+}

@@ -2,6 +2,7 @@
 
 mod common;
 
+use gst::glib::translate::IntoGlib;
 use gst::prelude::*;
 use gva_meta::VideoFrame;
 
@@ -163,4 +164,72 @@ fn unnamed_elements_get_dl_streamer_default_names() {
             .unwrap();
         assert_eq!(named.name(), "mine");
     }
+}
+
+#[test]
+fn the_inference_elements_derive_from_one_abstract_base_class() {
+    common::init();
+    let base = gst::glib::Type::from_name("GvaRsBaseInference").expect("the base class");
+    // SAFETY: a plain query on a registered type.
+    let is_abstract = unsafe {
+        gst::glib::gobject_ffi::g_type_test_flags(
+            base.into_glib(),
+            gst::glib::gobject_ffi::G_TYPE_FLAG_ABSTRACT,
+        )
+    };
+    assert_ne!(is_abstract, 0, "GvaRsBaseInference is abstract");
+    assert!(base.is_a(gst_base::BaseTransform::static_type()));
+    let class_of = |factory: &str| {
+        let element = element(factory);
+        assert!(element.type_().is_a(base), "{factory}");
+        assert_eq!(element.type_().parent(), Some(base), "{factory}");
+        gst::glib::object::ObjectClass::from_type(element.type_()).expect("a class")
+    };
+    // The shared properties are the base class's, the element-specific ones their own.
+    let owner = |class: &gst::glib::object::ObjectClass, name: &str| {
+        class
+            .find_property(name)
+            .map(|p| p.owner_type().name().to_string())
+    };
+    for factory in ["gvainference", "gvadetect", "gvaclassify"] {
+        let class = class_of(factory);
+        for shared in [
+            "model",
+            "model-proc",
+            "device",
+            "nireq",
+            "batch-size",
+            "object-class",
+        ] {
+            assert_eq!(
+                owner(&class, shared).as_deref(),
+                Some("GvaRsBaseInference"),
+                "{factory} {shared}"
+            );
+        }
+    }
+    let detect = class_of("gvadetect");
+    assert_eq!(owner(&detect, "threshold").as_deref(), Some("GvaRsDetect"));
+    assert_eq!(owner(&detect, "reclassify-interval"), None);
+    let classify = class_of("gvaclassify");
+    assert_eq!(
+        owner(&classify, "reclassify-interval").as_deref(),
+        Some("GvaRsClassify")
+    );
+    assert_eq!(owner(&classify, "threshold"), None);
+    // gvaclassify's inference-region is its own, defaulting to roi-list (the base's:
+    // full-frame).
+    let region = classify.find_property("inference-region").unwrap();
+    assert_eq!(region.owner_type().name(), "GvaRsClassify");
+    assert_eq!(
+        region.default_value().serialize().ok().as_deref(),
+        Some("roi-list")
+    );
+    let inference = class_of("gvainference");
+    let base_region = inference.find_property("inference-region").unwrap();
+    assert_eq!(
+        base_region.default_value().serialize().ok().as_deref(),
+        Some("full-frame")
+    );
+    assert_eq!(owner(&inference, "threshold"), None);
 }

@@ -152,13 +152,13 @@ fn output_shape_that_does_not_fit_the_converter() {
 #[test]
 fn frames_the_elements_cannot_take_fail_negotiation() {
     let e = common::run_format(
-        "GRAY8",
+        "YUY2",
         &format!("gvadetect model={}", model("detector_ssd.xml")),
         64,
         64,
-        &[vec![0u8; 64 * 64]],
+        &[vec![0u8; 64 * 64 * 2]],
     )
-    .expect_err("GRAY8 is not a format the elements take");
+    .expect_err("YUY2 is not a format the elements take");
     // GStreamer's own negotiation failure (the pad templates list the formats); no hang.
     assert!(e.contains("Internal data stream error"), "{e}");
 }

@@ -3,10 +3,9 @@
 use std::borrow::Cow;
 use std::path::{Path, PathBuf};
 
-use openvino::{
-    Core, DeviceType, ElementType, Layout, ResizeAlgorithm, RwPropertyKey, Shape, Tensor,
-};
+use openvino::{Core, DeviceType, ElementType, RwPropertyKey, Shape, Tensor};
 
+use crate::ov::{self, PortInfo, Side};
 use crate::preprocess::{self, FrameFormat, Preprocess};
 use crate::runtime::{self, RuntimeError};
 
@@ -45,6 +44,9 @@ pub enum ModelError {
         /// The devices OpenVINO reports.
         available: String,
     },
+    /// A frame that cannot go into the model's input.
+    #[error(transparent)]
+    Image(#[from] crate::image::ImageError),
     /// Something else that stops a model from being used or run, said in full.
     #[error("{0}")]
     Other(String),
@@ -134,20 +136,14 @@ pub struct Output {
     pub data: Vec<f32>,
 }
 
-/// The pre-processing asked of [`CompiledModel::load_impl`].
-enum Pre {
-    /// Interleaved u8 frames of a channel count other than 3 or 4 (resize and layout only).
-    Frame(FrameInput),
-    /// Everything [`Preprocess`] describes.
-    Full(Preprocess),
-}
-
 /// A model read from a file and compiled for a device.
 pub struct CompiledModel {
     path: String,
     name: String,
     compiled: openvino::CompiledModel,
     inputs: Vec<Port>,
+    /// The element type of the first input, read once: every request's input tensor has it.
+    input_type: ElementType,
     outputs: Vec<Port>,
 }
 
@@ -167,33 +163,16 @@ impl ModelInfo {
     /// the errors of [`CompiledModel::load`] about the file and the device, at a fraction of
     /// its cost.
     pub fn read(path: impl AsRef<Path>, device: &str) -> Result<Self, ModelError> {
-        let read = Read::open(path.as_ref(), device)?;
-        let ov = read.ov("reading ports");
-        let ports = |inputs: bool| -> Result<Vec<Port>, openvino::InferenceError> {
-            let n = if inputs {
-                read.model.get_inputs_len()?
-            } else {
-                read.model.get_outputs_len()?
-            };
-            (0..n)
-                .map(|i| {
-                    let node = if inputs {
-                        read.model.get_input_by_index(i)?
-                    } else {
-                        read.model.get_output_by_index(i)?
-                    };
-                    Ok(Port {
-                        name: node.get_name().unwrap_or_default(),
-                        shape: node.get_shape()?.get_dimensions().to_vec(),
-                    })
-                })
-                .collect()
-        };
-        Ok(Self {
-            name: read.name(),
-            inputs: ports(true).map_err(&ov)?,
-            outputs: ports(false).map_err(&ov)?,
-        })
+        ModelFile::read(path, device).map(|file| file.info)
+    }
+}
+
+impl From<PortInfo> for Port {
+    fn from(port: PortInfo) -> Self {
+        Self {
+            name: port.name,
+            shape: port.shape,
+        }
     }
 }
 
@@ -210,18 +189,28 @@ fn openvino_error(
     }
 }
 
-/// A model file read by OpenVINO for a device it has.
-struct Read {
+/// A model file read by OpenVINO for a device it has: what it declares ([`ModelInfo`]) is read
+/// once, and the model is compiled from what was read ([`ModelFile::compile`]).
+///
+/// Reshaping to a batch and the pre-processing change a model in place, and OpenVINO's C API
+/// cannot copy one, so the first compilation takes the model that was read; a later one (the
+/// frames renegotiated to another format or size) reads the file again.
+pub struct ModelFile {
     core: Core,
-    model: openvino::Model,
+    /// The model as read, until a compilation takes it.
+    model: Option<openvino::Model>,
+    path: PathBuf,
     shown: String,
-    stem: String,
-    device_type: DeviceType<'static>,
+    device: String,
+    info: ModelInfo,
 }
 
-impl Read {
-    fn open(path: &Path, device: &str) -> Result<Self, ModelError> {
+impl ModelFile {
+    /// Reads an OpenVINO IR (`.xml` + `.bin`), ONNX or TFLite model for `device`, checking that
+    /// OpenVINO has the device, and reads its name and ports.
+    pub fn read(path: impl AsRef<Path>, device: &str) -> Result<Self, ModelError> {
         runtime::load()?;
+        let path = path.as_ref();
         let shown = path.display().to_string();
         if !path.is_file() {
             return Err(ModelError::File {
@@ -229,18 +218,12 @@ impl Read {
                 reason: "does not exist or is not a file".to_owned(),
             });
         }
-        let weights: PathBuf = if path.extension().is_some_and(|e| e == "xml") {
-            path.with_extension("bin")
-        } else {
-            PathBuf::new()
-        };
-        let mut core = Core::new().map_err(|e| ModelError::File {
+        let core = Core::new().map_err(|e| ModelError::File {
             path: shown.clone(),
             reason: format!("could not be read: OpenVINO did not start ({e})"),
         })?;
-        let ov = |what| openvino_error(&shown, what);
-        let available = core.available_devices().map_err(ov("listing devices"))?;
-        let device_type: DeviceType<'static> = device.parse().unwrap_or(DeviceType::CPU);
+        let ov = openvino_error(&shown, "listing devices");
+        let available = core.available_devices().map_err(ov)?;
         let known = available.iter().any(|d| d.as_ref() == device)
             || available.iter().any(|d| device.starts_with(d.as_ref()))
             || ["AUTO", "MULTI", "HETERO", "BATCH"]
@@ -256,28 +239,116 @@ impl Read {
                     .join(", "),
             });
         }
-        let model = core
-            .read_model_from_file(&shown, &weights.to_string_lossy())
-            .map_err(ov("reading"))?;
+        let mut file = Self {
+            core,
+            model: None,
+            path: path.to_owned(),
+            shown: shown.clone(),
+            device: device.to_owned(),
+            info: ModelInfo {
+                name: String::new(),
+                inputs: Vec::new(),
+                outputs: Vec::new(),
+            },
+        };
+        let model = file.read_model()?;
+        let ports = |side| {
+            ov::model_ports(&model, side)
+                .map(|ports| ports.into_iter().map(Port::from).collect())
+                .map_err(openvino_error(&shown, "reading ports"))
+        };
         let stem = path
             .file_stem()
             .map(|s| s.to_string_lossy().into_owned())
             .unwrap_or_default();
-        Ok(Self {
-            core,
-            model,
-            shown,
-            stem,
-            device_type,
+        file.info = ModelInfo {
+            name: ov::friendly_name(&model).unwrap_or(stem),
+            inputs: ports(Side::Inputs)?,
+            outputs: ports(Side::Outputs)?,
+        };
+        file.model = Some(model);
+        Ok(file)
+    }
+
+    /// The model's name and ports, as the file declares them.
+    pub fn info(&self) -> &ModelInfo {
+        &self.info
+    }
+
+    /// The model from the file.
+    fn read_model(&mut self) -> Result<openvino::Model, ModelError> {
+        let weights: PathBuf = if self.path.extension().is_some_and(|e| e == "xml") {
+            self.path.with_extension("bin")
+        } else {
+            PathBuf::new()
+        };
+        self.core
+            .read_model_from_file(&self.shown, &weights.to_string_lossy())
+            .map_err(openvino_error(&self.shown, "reading"))
+    }
+
+    /// Compiles the model with `config` pairs (`ie-config`) and, with `pre`, the whole
+    /// pre-processing built in (colour conversion, resize, range, mean, std; see
+    /// [`crate::preprocess`]): the compiled model then takes u8 frames in `pre.format` of
+    /// `pre.width` x `pre.height`, `pre.batch` at a time. The first compilation uses the model
+    /// read by [`ModelFile::read`]; a later one reads the file again.
+    pub fn compile(
+        &mut self,
+        config: &[(String, String)],
+        pre: Option<&Preprocess>,
+    ) -> Result<CompiledModel, ModelError> {
+        let mut model = match self.model.take() {
+            Some(model) => model,
+            None => self.read_model()?,
+        };
+        let ov = |what| openvino_error(&self.shown, what);
+        if let Some(p) = pre
+            && p.batch > 1
+        {
+            let mut dims =
+                preprocess::first_input_shape(&model).map_err(ov("reading the input shape"))?;
+            if let Some(n) = dims.first_mut() {
+                *n = p.batch as i64;
+            }
+            let shape = openvino::PartialShape::new_static(dims.len() as i64, &dims)
+                .map_err(ov("reshaping to the batch size"))?;
+            model
+                .reshape_single_input(&shape)
+                .map_err(ov("reshaping to the batch size"))?;
+        }
+        let model = match pre {
+            Some(p) => preprocess::build(&model, p).map_err(ov("building pre-processing"))?,
+            None => model,
+        };
+        let device_type: DeviceType<'_> = self.device.parse().unwrap_or(DeviceType::CPU);
+        for (key, value) in config {
+            self.core
+                .set_property(
+                    &device_type,
+                    &RwPropertyKey::Other(Cow::Owned(key.clone())),
+                    value,
+                )
+                .map_err(ov("applying ie-config"))?;
+        }
+        let compiled = self
+            .core
+            .compile_model(&model, device_type)
+            .map_err(ov("compiling"))?;
+        let inputs =
+            ov::compiled_ports(&compiled, Side::Inputs).map_err(ov("reading the inputs"))?;
+        let outputs =
+            ov::compiled_ports(&compiled, Side::Outputs).map_err(ov("reading the outputs"))?;
+        let input_type = inputs
+            .first()
+            .map_or(ElementType::F32, |port| port.element_type);
+        Ok(CompiledModel {
+            path: self.shown.clone(),
+            name: self.info.name.clone(),
+            compiled,
+            inputs: inputs.into_iter().map(Port::from).collect(),
+            input_type,
+            outputs: outputs.into_iter().map(Port::from).collect(),
         })
-    }
-
-    fn ov(&self, what: &'static str) -> impl Fn(openvino::InferenceError) -> ModelError + use<> {
-        openvino_error(&self.shown, what)
-    }
-
-    fn name(&self) -> String {
-        preprocess::friendly_name(&self.model).unwrap_or_else(|| self.stem.clone())
     }
 }
 
@@ -349,7 +420,8 @@ pub fn element_config(
 
 impl CompiledModel {
     /// Reads an OpenVINO IR (`.xml` + `.bin`), ONNX or TFLite model and compiles it for
-    /// `device` with `config` pairs; with `frame`, the model takes u8 NHWC frames of that size.
+    /// `device` with `config` pairs; with `frame`, the model takes packed u8 frames of that
+    /// size: BGR (3 channels), BGRx (4), or grey for a grayscale model (1).
     pub fn load(
         path: impl AsRef<Path>,
         device: &str,
@@ -358,98 +430,32 @@ impl CompiledModel {
     ) -> Result<Self, ModelError> {
         let pre = match frame {
             None => None,
-            Some(f) => match f.channels {
-                3 => Some(Pre::Full(Preprocess::new(
-                    FrameFormat::Bgr,
-                    f.width,
-                    f.height,
-                ))),
-                4 => Some(Pre::Full(Preprocess::new(
-                    FrameFormat::Bgrx,
-                    f.width,
-                    f.height,
-                ))),
-                _ => Some(Pre::Frame(f)),
-            },
+            Some(f) => Some(match f.channels {
+                3 => Preprocess::new(FrameFormat::Bgr, f.width, f.height),
+                4 => Preprocess::new(FrameFormat::Bgrx, f.width, f.height),
+                1 => Preprocess {
+                    color_space: preprocess::ColorSpace::Grayscale,
+                    ..Preprocess::new(FrameFormat::Gray, f.width, f.height)
+                },
+                n => {
+                    return Err(ModelError::Other(format!(
+                        "frames of {n} channels: packed frames have 1, 3 or 4"
+                    )));
+                }
+            }),
         };
-        Self::load_impl(path.as_ref(), device, config, pre)
+        ModelFile::read(path, device)?.compile(config, pre.as_ref())
     }
 
-    /// As [`CompiledModel::load`], with the whole pre-processing `pre` (colour conversion,
-    /// resize, range, mean, std; see [`crate::preprocess`]) built into the compiled model, which
-    /// then takes u8 frames in `pre.format` of `pre.width` x `pre.height`.
+    /// As [`CompiledModel::load`], with the whole pre-processing `pre` (see
+    /// [`ModelFile::compile`]).
     pub fn load_with(
         path: impl AsRef<Path>,
         device: &str,
         config: &[(String, String)],
         pre: Preprocess,
     ) -> Result<Self, ModelError> {
-        Self::load_impl(path.as_ref(), device, config, Some(Pre::Full(pre)))
-    }
-
-    fn load_impl(
-        path: &Path,
-        device: &str,
-        config: &[(String, String)],
-        pre: Option<Pre>,
-    ) -> Result<Self, ModelError> {
-        let read = Read::open(path, device)?;
-        let name = read.name();
-        let Read {
-            mut core,
-            mut model,
-            shown,
-            device_type,
-            ..
-        } = read;
-        let ov = |what| openvino_error(&shown, what);
-        if let Some(Pre::Full(p)) = &pre
-            && p.batch > 1
-        {
-            let mut dims = model
-                .get_input_by_index(0)
-                .and_then(|i| i.get_shape())
-                .map_err(ov("reading the input shape"))?
-                .get_dimensions()
-                .to_vec();
-            if let Some(n) = dims.first_mut() {
-                *n = p.batch as i64;
-            }
-            let shape = openvino::PartialShape::new_static(dims.len() as i64, &dims)
-                .map_err(ov("reshaping to the batch size"))?;
-            model
-                .reshape_single_input(&shape)
-                .map_err(ov("reshaping to the batch size"))?;
-        }
-        let model = match pre {
-            Some(Pre::Frame(f)) => {
-                with_frame_input(&model, f).map_err(ov("building pre-processing"))?
-            }
-            Some(Pre::Full(p)) => {
-                preprocess::build(&model, &p).map_err(ov("building pre-processing"))?
-            }
-            None => model,
-        };
-        for (key, value) in config {
-            core.set_property(
-                &device_type,
-                &RwPropertyKey::Other(Cow::Owned(key.clone())),
-                value,
-            )
-            .map_err(ov("applying ie-config"))?;
-        }
-        let compiled = core
-            .compile_model(&model, device_type)
-            .map_err(ov("compiling"))?;
-        let inputs = ports(&compiled, true).map_err(ov("reading inputs"))?;
-        let outputs = ports(&compiled, false).map_err(ov("reading outputs"))?;
-        Ok(Self {
-            path: shown,
-            name,
-            compiled,
-            inputs,
-            outputs,
-        })
+        ModelFile::read(path, device)?.compile(config, Some(&pre))
     }
 
     /// The model's friendly name (an IR's `<net name=...>`), else the file's stem.
@@ -470,10 +476,7 @@ impl CompiledModel {
     /// A property of the compiled model as OpenVINO reports it (`NUM_STREAMS`,
     /// `PERFORMANCE_HINT`, `INFERENCE_PRECISION_HINT`…).
     pub fn property(&self, name: &str) -> Result<String, ModelError> {
-        let key = openvino::PropertyKey::Other(Cow::Owned(name.to_owned()));
-        self.compiled
-            .get_property(&key)
-            .map(|value| value.into_owned())
+        ov::compiled_property(&self.compiled, name)
             .map_err(openvino_error(&self.path, "reading a property"))
     }
 
@@ -512,11 +515,28 @@ impl CompiledModel {
         request
             .set_input_tensor(&input.tensor)
             .map_err(ov("setting the input"))?;
+        // The request's output tensors, taken once: each inference writes into them.
+        let outputs = self
+            .outputs
+            .iter()
+            .enumerate()
+            .map(|(index, port)| {
+                let tensor = request
+                    .get_output_tensor_by_index(index)
+                    .map_err(ov("reading an output"))?;
+                let element_type = tensor.get_element_type().map_err(ov("reading an output"))?;
+                Ok(OutputTensor {
+                    port: port.clone(),
+                    tensor,
+                    element_type,
+                })
+            })
+            .collect::<Result<_, ModelError>>()?;
         Ok(Request {
             path: self.path.clone(),
             request,
             input,
-            outputs: self.outputs.clone(),
+            outputs,
         })
     }
 
@@ -527,11 +547,7 @@ impl CompiledModel {
             name: String::new(),
             shape: vec![],
         });
-        let input_type = self
-            .compiled
-            .get_input_by_index(0)
-            .and_then(|n| n.get_element_type())
-            .map_err(ov("reading the input type"))?;
+        let input_type = self.input_type;
         let shape = Shape::new(&port.shape).map_err(ov("shaping the input"))?;
         let tensor = Tensor::new(input_type, &shape).map_err(ov("allocating the input"))?;
         Ok(InputTensor {
@@ -618,7 +634,14 @@ pub struct Request {
     path: String,
     pub(crate) request: openvino::InferRequest,
     input: InputTensor,
-    outputs: Vec<Port>,
+    outputs: Vec<OutputTensor>,
+}
+
+/// An output tensor of a request, with its port and element type.
+struct OutputTensor {
+    port: Port,
+    tensor: Tensor,
+    element_type: ElementType,
 }
 
 impl Request {
@@ -631,8 +654,7 @@ impl Request {
         self.input.fill(input)
     }
 
-    /// The request's input tensor, to fill in place before the request is started (by
-    /// [`crate::pool`]).
+    /// The request's input tensor, to fill in place before it starts.
     pub fn input_mut(&mut self) -> &mut InputTensor {
         &mut self.input
     }
@@ -640,14 +662,7 @@ impl Request {
     /// The request's C handle, which [`crate::pool`] starts from OpenVINO's completion
     /// callbacks while the request itself sits in the pool's state.
     pub(crate) fn raw(&self) -> RawRequest {
-        // SAFETY: `openvino::InferRequest` (0.11.1) is `struct InferRequest { ptr: *mut
-        // ov_infer_request_t }` and its accessor is crate-private; a one-field struct of the
-        // field's size has it at offset 0 (checked below), so this reads that pointer, which
-        // `self` keeps alive.
-        RawRequest(unsafe {
-            *(&self.request as *const openvino::InferRequest)
-                .cast::<*mut openvino_sys::ov_infer_request_t>()
-        })
+        RawRequest(ov::request_ptr(&self.request))
     }
 
     /// Error for a failed start of this request.
@@ -666,46 +681,40 @@ impl Request {
 
     /// Every output of the last inference, as f32.
     pub fn outputs(&self) -> Result<Vec<Output>, ModelError> {
-        let mut out = Vec::with_capacity(self.outputs.len());
-        for (i, port) in self.outputs.iter().enumerate() {
-            let ov = self.ov("reading an output");
-            let t = self.request.get_output_tensor_by_index(i).map_err(ov)?;
-            let ov = || self.ov("reading an output");
-            let data = match t.get_element_type().map_err(ov())? {
-                ElementType::F32 => t.get_data::<f32>().map_err(ov())?.to_vec(),
-                ElementType::I64 => t
-                    .get_data::<i64>()
-                    .map_err(ov())?
-                    .iter()
-                    .map(|v| *v as f32)
-                    .collect(),
-                ElementType::I32 => t
-                    .get_data::<i32>()
-                    .map_err(ov())?
-                    .iter()
-                    .map(|v| *v as f32)
-                    .collect(),
-                _ => t
-                    .get_raw_data()
-                    .map_err(ov())?
-                    .iter()
-                    .map(|v| f32::from(*v))
-                    .collect(),
-            };
-            out.push(Output {
-                port: port.clone(),
-                data,
-            });
-        }
-        Ok(out)
+        self.outputs
+            .iter()
+            .map(|output| {
+                let ov = || self.ov("reading an output");
+                let t = &output.tensor;
+                let data = match output.element_type {
+                    ElementType::F32 => t.get_data::<f32>().map_err(ov())?.to_vec(),
+                    ElementType::I64 => t
+                        .get_data::<i64>()
+                        .map_err(ov())?
+                        .iter()
+                        .map(|v| *v as f32)
+                        .collect(),
+                    ElementType::I32 => t
+                        .get_data::<i32>()
+                        .map_err(ov())?
+                        .iter()
+                        .map(|v| *v as f32)
+                        .collect(),
+                    _ => t
+                        .get_raw_data()
+                        .map_err(ov())?
+                        .iter()
+                        .map(|v| f32::from(*v))
+                        .collect(),
+                };
+                Ok(Output {
+                    port: output.port.clone(),
+                    data,
+                })
+            })
+            .collect()
     }
 }
-
-const _: () = assert!(
-    std::mem::size_of::<openvino::InferRequest>()
-        == std::mem::size_of::<*mut openvino_sys::ov_infer_request_t>(),
-    "openvino::InferRequest is its ov_infer_request_t pointer"
-);
 
 /// A [`Request`]'s C handle: what OpenVINO's completion callback knows a request by, and how
 /// it starts the next one. Only as valid as the `Request` it came from.
@@ -720,7 +729,7 @@ impl RawRequest {
     /// The `Request` is alive, and nothing else uses it until its inference is done.
     pub(crate) unsafe fn start(self) -> Result<(), openvino::InferenceError> {
         // SAFETY: the caller's promise.
-        preprocess::check(unsafe { openvino_sys::ov_infer_request_start_async(self.0) })
+        ov::check(unsafe { openvino_sys::ov_infer_request_start_async(self.0) })
     }
 
     /// Has OpenVINO call `callback` each time an inference of the request finishes.
@@ -733,7 +742,7 @@ impl RawRequest {
         callback: *const openvino_sys::ov_callback_t,
     ) -> Result<(), openvino::InferenceError> {
         // SAFETY: a live request; the caller's promise for `callback`.
-        preprocess::check(unsafe { openvino_sys::ov_infer_request_set_callback(self.0, callback) })
+        ov::check(unsafe { openvino_sys::ov_infer_request_set_callback(self.0, callback) })
     }
 }
 
@@ -743,65 +752,4 @@ pub enum InputData<'a> {
     U8(&'a [u8]),
     /// f32 values in the model's own input layout.
     F32(&'a [f32]),
-}
-
-/// The model with a PrePostProcessor in front of its first input: u8 NHWC frames of `frame`'s
-/// size, resized (linear) and laid out as the model's f32 input (NCHW or NHWC).
-fn with_frame_input(
-    model: &openvino::Model,
-    frame: FrameInput,
-) -> Result<openvino::Model, openvino::InferenceError> {
-    let ppp = openvino::prepostprocess::Pipeline::new(model)?;
-    let input = ppp.get_input_info_by_index(0)?;
-    let mut tensor_info = input.get_tensor_info()?;
-    let shape = Shape::new(&[
-        1,
-        frame.height as i64,
-        frame.width as i64,
-        frame.channels as i64,
-    ])?;
-    let template = Tensor::new(ElementType::U8, &shape)?;
-    tensor_info.set_from(&template)?;
-    tensor_info.set_layout(Layout::new("NHWC")?)?;
-    let mut steps = input.get_steps()?;
-    // Frames already of the model's size skip the resize: an identity interpolation still
-    // costs.
-    let dims = model
-        .get_input_by_index(0)?
-        .get_shape()?
-        .get_dimensions()
-        .to_vec();
-    let image = image_shape(&dims);
-    if image.is_none_or(|(_, w, h)| (w, h) != (frame.width, frame.height)) {
-        steps.resize(ResizeAlgorithm::Linear)?;
-    }
-    steps.convert_element_type(ElementType::F32)?;
-    let mut model_info = input.get_model_info()?;
-    let layout = image.map_or(ImageLayout::Nchw, |(l, _, _)| l);
-    model_info.set_layout(Layout::new(layout.name())?)?;
-    ppp.build_new_model()
-}
-
-fn ports(
-    compiled: &openvino::CompiledModel,
-    inputs: bool,
-) -> Result<Vec<Port>, openvino::InferenceError> {
-    let n = if inputs {
-        compiled.get_input_size()?
-    } else {
-        compiled.get_output_size()?
-    };
-    (0..n)
-        .map(|i| {
-            let node = if inputs {
-                compiled.get_input_by_index(i)?
-            } else {
-                compiled.get_output_by_index(i)?
-            };
-            Ok(Port {
-                name: node.get_name().unwrap_or_default(),
-                shape: node.get_shape()?.get_dimensions().to_vec(),
-            })
-        })
-        .collect()
 }

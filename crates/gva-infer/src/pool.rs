@@ -16,8 +16,13 @@
 //! One completion thread takes the finished requests in the order they were started — so
 //! results come out in frame order whatever order OpenVINO finishes them in — reads the
 //! inference's outcome and copies the outputs out, frees the request and hands the result with
-//! its tags to the `deliver` callback. [`Pool::flush`] waits until everything submitted has been
+//! its tags to the [`Delivery`]. [`Pool::flush`] waits until everything submitted has been
 //! delivered (EOS, flushes); dropping the pool does the same, so no frame is lost.
+//!
+//! [`Pool::pass`] gives a tag its place in that order without an inference (a frame that
+//! leaves after its regions' results, a skipped frame): it rides with the request filled or
+//! queued last, or gets an entry of its own when none waits, and is delivered after that
+//! request's results — never by flushing the pool.
 
 use std::collections::VecDeque;
 use std::ffi::c_void;
@@ -29,25 +34,65 @@ use crate::model::{
     CompiledModel, InputData, InputTensor, ModelError, Output, RawRequest, Request,
 };
 
-type Deliver<T> = dyn Fn(Vec<T>, Result<Vec<Output>, ModelError>) + Send + Sync;
+/// Where a pool's results go: called on the pool's completion thread, one call at a time, in
+/// submission order. A closure `Fn(tags, outputs)` is a delivery whose passed tags arrive as a
+/// batch of one with no outputs.
+pub trait Delivery<T, P = T>: Send + Sync + 'static {
+    /// The outputs of one request: the tags of its filled slots, in order (fewer than the
+    /// batch after a flush), and the batch's outputs (or why the inference failed).
+    fn inferred(&self, tags: Vec<T>, outputs: Result<Vec<Output>, ModelError>);
 
-/// A started request with the tags of its batch.
-struct Started<T> {
+    /// A tag given to [`Pool::pass`]: after the outputs of every input submitted before it, and
+    /// before the tags passed after it. (Inputs submitted after it that share a request with
+    /// inputs before it are delivered with that request, before it.)
+    fn passed(&self, tag: P);
+}
+
+impl<T, F> Delivery<T, T> for F
+where
+    F: Fn(Vec<T>, Result<Vec<Output>, ModelError>) + Send + Sync + 'static,
+{
+    fn inferred(&self, tags: Vec<T>, outputs: Result<Vec<Output>, ModelError>) {
+        self(tags, outputs)
+    }
+
+    fn passed(&self, tag: T) {
+        self(vec![tag], Ok(Vec::new()))
+    }
+}
+
+/// A request being filled or waiting to start: the tags of its filled slots and the tags
+/// passed after them.
+struct Batch<T, P> {
     request: Request,
     tags: Vec<T>,
+    passed: Vec<P>,
+}
+
+/// A started request with the tags of its batch (or, without a request, passed tags alone).
+struct Started<T, P> {
+    request: Option<Request>,
+    tags: Vec<T>,
+    passed: Vec<P>,
     /// Set once the request is done: `Ok` when OpenVINO called back (the inference's own
     /// outcome is then read from the request), the error when it could not start.
     done: Option<Result<(), ModelError>>,
 }
 
+impl<T, P> Started<T, P> {
+    fn is(&self, raw: RawRequest) -> bool {
+        self.request.as_ref().is_some_and(|r| r.raw() == raw)
+    }
+}
+
 /// The requests, under one lock.
-struct State<T> {
+struct State<T, P> {
     /// Requests free to be filled.
     free: Vec<Request>,
     /// Filled requests waiting for a running one to finish, oldest first.
-    queued: VecDeque<(Request, Vec<T>)>,
+    queued: VecDeque<Batch<T, P>>,
     /// Started requests, in the order they started, until the completion thread takes them.
-    started: VecDeque<Started<T>>,
+    started: VecDeque<Started<T, P>>,
     /// Requests started and not yet done.
     running: usize,
     /// Batches submitted (queued or started) and not yet delivered.
@@ -57,8 +102,8 @@ struct State<T> {
 }
 
 /// What the submitting threads, OpenVINO's callbacks and the completion thread share.
-struct Shared<T> {
-    state: Mutex<State<T>>,
+struct Shared<T, P> {
+    state: Mutex<State<T, P>>,
     /// The most requests running at once (`nireq`).
     max_running: usize,
     /// Signalled when [`Shared::wake_at`] requests are free.
@@ -74,19 +119,20 @@ struct Shared<T> {
     panicked: AtomicBool,
 }
 
-impl<T> Shared<T> {
-    fn lock(&self) -> MutexGuard<'_, State<T>> {
+impl<T, P> Shared<T, P> {
+    fn lock(&self) -> MutexGuard<'_, State<T, P>> {
         self.state.lock().unwrap_or_else(|p| p.into_inner())
     }
 
     /// Counts `request` running and puts it in start order; the caller starts it with
     /// [`Shared::launch`] once the lock is released.
-    fn begin(&self, state: &mut State<T>, request: Request, tags: Vec<T>) -> RawRequest {
+    fn begin(&self, state: &mut State<T, P>, batch: Batch<T, P>) -> RawRequest {
         state.running += 1;
-        let raw = request.raw();
+        let raw = batch.request.raw();
         state.started.push_back(Started {
-            request,
-            tags,
+            request: Some(batch.request),
+            tags: batch.tags,
+            passed: batch.passed,
             done: None,
         });
         raw
@@ -117,31 +163,33 @@ impl<T> Shared<T> {
     /// request is now done (the caller wakes the completion thread).
     fn finish(
         &self,
-        state: &mut State<T>,
+        state: &mut State<T, P>,
         raw: RawRequest,
         result: impl FnOnce(&Request) -> Result<(), ModelError>,
     ) -> (Option<RawRequest>, bool) {
         state.running = state.running.saturating_sub(1);
-        if let Some(started) = state.started.iter_mut().find(|s| s.request.raw() == raw) {
-            started.done = Some(result(&started.request));
+        if let Some(started) = state.started.iter_mut().find(|s| s.is(raw))
+            && let Some(request) = &started.request
+        {
+            started.done = Some(result(request));
         }
         let oldest_done = state.started.front().is_some_and(|s| s.done.is_some());
         let next = state
             .queued
             .pop_front()
-            .map(|(request, tags)| self.begin(state, request, tags));
+            .map(|batch| self.begin(state, batch));
         (next, oldest_done)
     }
 
     /// Starts a filled request, or queues it while `max_running` run.
-    fn dispatch(&self, request: Request, tags: Vec<T>) {
+    fn dispatch(&self, batch: Batch<T, P>) {
         let begun = {
             let mut state = self.lock();
             state.in_flight += 1;
             if state.running < self.max_running {
-                Some(self.begin(&mut state, request, tags))
+                Some(self.begin(&mut state, batch))
             } else {
-                state.queued.push_back((request, tags));
+                state.queued.push_back(batch);
                 None
             }
         };
@@ -159,19 +207,19 @@ impl<T> Shared<T> {
         }
     }
 
-    /// The oldest started request once it is done, with its tags and how it ended, or `None`
-    /// when the pool closes.
-    fn next_done(&self) -> Option<(Request, Vec<T>, Result<(), ModelError>)> {
+    /// Runs a delivery; one that panics is noted and the pool goes on.
+    fn guarded(&self, deliver: impl FnOnce()) {
+        if std::panic::catch_unwind(std::panic::AssertUnwindSafe(deliver)).is_err() {
+            self.panicked.store(true, Ordering::Relaxed);
+        }
+    }
+
+    /// The oldest started entry once it is done, or `None` when the pool closes.
+    fn next_done(&self) -> Option<Started<T, P>> {
         let mut state = self.lock();
         loop {
-            if let Some(Started { done: Some(_), .. }) = state.started.front()
-                && let Some(Started {
-                    request,
-                    tags,
-                    done: Some(done),
-                }) = state.started.pop_front()
-            {
-                return Some((request, tags, done));
+            if state.started.front().is_some_and(|s| s.done.is_some()) {
+                return state.started.pop_front();
             }
             if state.closing {
                 return None;
@@ -185,26 +233,26 @@ impl<T> Shared<T> {
 }
 
 /// What OpenVINO calls when an inference of `request` finishes (`ov` points back here).
-struct Callback<T> {
+struct Callback<T, P> {
     ov: openvino_sys::ov_callback_t,
-    shared: Arc<Shared<T>>,
+    shared: Arc<Shared<T, P>>,
     request: RawRequest,
 }
 
 // SAFETY: `ov` only points at this callback itself; `request` is used under the pool's rules
 // (see `Shared::launch`), from whichever thread OpenVINO calls back on.
-unsafe impl<T: Send> Send for Callback<T> {}
+unsafe impl<T: Send, P: Send> Send for Callback<T, P> {}
 // SAFETY: as for Send; the callback only reads its fields.
-unsafe impl<T: Send> Sync for Callback<T> {}
+unsafe impl<T: Send, P: Send> Sync for Callback<T, P> {}
 
 /// OpenVINO's completion callback, on one of its threads: the next queued request starts at
 /// once, then the completion thread is woken.
-unsafe extern "C" fn inference_done<T>(args: *mut c_void) {
+unsafe extern "C" fn inference_done<T, P>(args: *mut c_void) {
     // Nothing may unwind into OpenVINO's C++.
     let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
         // SAFETY: `args` is the `Callback` the pool keeps until its requests are freed (and
         // freeing a request waits for its callback).
-        let callback = unsafe { &*args.cast::<Callback<T>>() };
+        let callback = unsafe { &*args.cast::<Callback<T, P>>() };
         let shared = &callback.shared;
         let (next, oldest_done) = shared.finish(&mut shared.lock(), callback.request, |_| Ok(()));
         if let Some(next) = next {
@@ -216,17 +264,17 @@ unsafe extern "C" fn inference_done<T>(args: *mut c_void) {
     }));
 }
 
-/// A pool of inference requests of one compiled model.
-pub struct Pool<T: Send + 'static> {
-    shared: Arc<Shared<T>>,
+/// A pool of inference requests of one compiled model, whose inputs are tagged `T` and whose
+/// passed tags ([`Pool::pass`]) are `P`.
+pub struct Pool<T: Send + 'static, P: Send + 'static = T> {
+    shared: Arc<Shared<T, P>>,
     completion: Option<JoinHandle<()>>,
     /// OpenVINO's callbacks into the pool, one per request; they outlive the requests.
-    callbacks: Box<[Callback<T>]>,
+    callbacks: Box<[Callback<T, P>]>,
     nireq: usize,
     batch: usize,
-    /// The batch being filled, with the tags of its filled slots; the lock also makes
-    /// submissions one at a time.
-    filling: Mutex<Option<(Request, Vec<T>)>>,
+    /// The batch being filled; the lock also makes submissions one at a time.
+    filling: Mutex<Option<Batch<T, P>>>,
 }
 
 impl<T: Send + 'static> Pool<T> {
@@ -236,7 +284,7 @@ impl<T: Send + 'static> Pool<T> {
         nireq: usize,
         deliver: impl Fn(T, Result<Vec<Output>, ModelError>) + Send + Sync + 'static,
     ) -> Result<Self, ModelError> {
-        Self::batched(model, nireq, 1, move |mut tags, result| {
+        Self::batched(model, nireq, 1, move |mut tags: Vec<T>, result| {
             if let Some(tag) = tags.pop() {
                 deliver(tag, result);
             }
@@ -246,12 +294,25 @@ impl<T: Send + 'static> Pool<T> {
     /// A pool of `nireq` (at least 1) requests of `model`, compiled for `batch` inputs per
     /// request (see [`crate::preprocess::Preprocess::with_batch`]): `deliver` gets the tags of
     /// a request's filled slots (in order; fewer than `batch` after a flush) and the batch's
-    /// outputs.
+    /// outputs (a passed tag: as a batch of one with no outputs).
     pub fn batched(
         model: &mut CompiledModel,
         nireq: usize,
         batch: usize,
         deliver: impl Fn(Vec<T>, Result<Vec<Output>, ModelError>) + Send + Sync + 'static,
+    ) -> Result<Self, ModelError> {
+        Self::with_delivery(model, nireq, batch, deliver)
+    }
+}
+
+impl<T: Send + 'static, P: Send + 'static> Pool<T, P> {
+    /// A pool of `nireq` (at least 1) requests of `model`, compiled for `batch` inputs per
+    /// request (see [`crate::preprocess::Preprocess::with_batch`]), delivering to `delivery`.
+    pub fn with_delivery(
+        model: &mut CompiledModel,
+        nireq: usize,
+        batch: usize,
+        deliver: impl Delivery<T, P>,
     ) -> Result<Self, ModelError> {
         let nireq = nireq.max(1);
         // One request object more than may run: it is filled while they run, and starts as
@@ -277,11 +338,11 @@ impl<T: Send + 'static> Pool<T> {
             idle: Condvar::new(),
             panicked: AtomicBool::new(false),
         });
-        let mut callbacks: Box<[Callback<T>]> = raws
+        let mut callbacks: Box<[Callback<T, P>]> = raws
             .into_iter()
             .map(|request| Callback {
                 ov: openvino_sys::ov_callback_t {
-                    callback_func: Some(inference_done::<T>),
+                    callback_func: Some(inference_done::<T, P>),
                     args: std::ptr::null_mut(),
                 },
                 shared: shared.clone(),
@@ -296,23 +357,23 @@ impl<T: Send + 'static> Pool<T> {
                 ModelError::Other(format!("setting a completion callback failed: {source}"))
             })?;
         }
-        let deliver: Arc<Deliver<T>> = Arc::new(deliver);
         let done = shared.clone();
         let completion = std::thread::Builder::new()
             .name("gva-infer-completion".into())
             .spawn(move || {
-                while let Some((mut request, tags, started)) = done.next_done() {
-                    // OpenVINO has called back: waiting only reads the inference's outcome.
-                    let result = started
-                        .and_then(|()| request.wait())
-                        .and_then(|()| request.outputs());
-                    done.give_back(request);
-                    // A panicking callback must not stop the pool.
-                    let delivered = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                        deliver(tags, result)
-                    }));
-                    if delivered.is_err() {
-                        done.panicked.store(true, Ordering::Relaxed);
+                while let Some(entry) = done.next_done() {
+                    if let Some(mut request) = entry.request {
+                        // OpenVINO has called back: waiting only reads the inference's outcome.
+                        let result = entry
+                            .done
+                            .unwrap_or(Ok(()))
+                            .and_then(|()| request.wait())
+                            .and_then(|()| request.outputs());
+                        done.give_back(request);
+                        done.guarded(|| deliver.inferred(entry.tags, result));
+                    }
+                    for tag in entry.passed {
+                        done.guarded(|| deliver.passed(tag));
                     }
                     let mut state = done.lock();
                     state.in_flight = state.in_flight.saturating_sub(1);
@@ -383,6 +444,35 @@ impl<T: Send + 'static> Pool<T> {
         })
     }
 
+    /// Gives `tag` its place in the delivery order without an inference: it is delivered
+    /// ([`Delivery::passed`]) after everything submitted before it. It rides with the batch
+    /// being filled, else with the request queued or started last, else alone.
+    pub fn pass(&self, tag: P) {
+        let mut filling = self.filling.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(batch) = filling.as_mut() {
+            batch.passed.push(tag);
+            return;
+        }
+        let mut state = self.shared.lock();
+        if let Some(batch) = state.queued.back_mut() {
+            batch.passed.push(tag);
+        } else if let Some(started) = state.started.back_mut() {
+            started.passed.push(tag);
+        } else {
+            // Nothing waits: the completion thread delivers it next (after the entry it may
+            // be delivering now).
+            state.in_flight += 1;
+            state.started.push_back(Started {
+                request: None,
+                tags: Vec::new(),
+                passed: vec![tag],
+                done: Some(Ok(())),
+            });
+            drop(state);
+            self.shared.oldest_done.notify_one();
+        }
+    }
+
     /// Fills the next batch slot with `fill` (given the tensor and the slot's index) and
     /// dispatches the batch once it is full. On an error the slot stays free.
     fn fill_slot(
@@ -391,23 +481,27 @@ impl<T: Send + 'static> Pool<T> {
         fill: impl FnOnce(&mut InputTensor, usize) -> Result<(), ModelError>,
     ) -> Result<(), ModelError> {
         let mut filling = self.filling.lock().unwrap_or_else(|p| p.into_inner());
-        let (mut request, mut tags) = match filling.take() {
-            Some(filled) => filled,
-            None => (self.take_free(), Vec::with_capacity(self.batch)),
+        let mut batch = match filling.take() {
+            Some(batch) => batch,
+            None => Batch {
+                request: self.take_free(),
+                tags: Vec::with_capacity(self.batch),
+                passed: Vec::new(),
+            },
         };
-        if let Err(e) = fill(request.input_mut(), tags.len()) {
-            if tags.is_empty() {
-                self.shared.give_back(request);
+        if let Err(e) = fill(batch.request.input_mut(), batch.tags.len()) {
+            if batch.tags.is_empty() {
+                self.shared.give_back(batch.request);
             } else {
-                *filling = Some((request, tags));
+                *filling = Some(batch);
             }
             return Err(e);
         }
-        tags.push(tag);
-        if tags.len() == self.batch {
-            self.shared.dispatch(request, tags);
+        batch.tags.push(tag);
+        if batch.tags.len() == self.batch {
+            self.shared.dispatch(batch);
         } else {
-            *filling = Some((request, tags));
+            *filling = Some(batch);
         }
         Ok(())
     }
@@ -441,11 +535,11 @@ impl<T: Send + 'static> Pool<T> {
             .lock()
             .unwrap_or_else(|p| p.into_inner())
             .take();
-        if let Some((request, tags)) = partial {
-            if tags.is_empty() {
-                self.shared.give_back(request);
+        if let Some(batch) = partial {
+            if batch.tags.is_empty() {
+                self.shared.give_back(batch.request);
             } else {
-                self.shared.dispatch(request, tags);
+                self.shared.dispatch(batch);
             }
         }
         let mut state = self.shared.lock();
@@ -459,7 +553,7 @@ impl<T: Send + 'static> Pool<T> {
     }
 }
 
-impl<T: Send + 'static> Drop for Pool<T> {
+impl<T: Send + 'static, P: Send + 'static> Drop for Pool<T, P> {
     fn drop(&mut self) {
         self.flush();
         // Every request is back (flush waited for each to be delivered). They go first:
@@ -500,7 +594,7 @@ mod tests {
     }
 
     impl Seen {
-        fn look<T>(&mut self, shared: &Shared<T>) {
+        fn look<T, P>(&mut self, shared: &Shared<T, P>) {
             let state = shared.lock();
             self.most_running = self.most_running.max(state.running);
             self.queued_while_full |=
@@ -515,7 +609,7 @@ mod tests {
     /// deliveries call `watch(tag, the pool's state)` before they are recorded.
     fn watched_pool(
         nireq: usize,
-        watch: impl Fn(usize, &Shared<usize>) + Send + Sync + 'static,
+        watch: impl Fn(usize, &Shared<usize, usize>) + Send + Sync + 'static,
     ) -> (Pool<usize>, Delivered) {
         let path = setup::models().join("detector_ssd.xml");
         let config = parse_config("INFERENCE_PRECISION_HINT=f32").unwrap();
@@ -525,7 +619,7 @@ mod tests {
             channels: 3,
         };
         let mut model = CompiledModel::load(path, "CPU", &config, Some(input)).unwrap();
-        let shared: Arc<OnceLock<Arc<Shared<usize>>>> = Arc::default();
+        let shared: Arc<OnceLock<Arc<Shared<usize, usize>>>> = Arc::default();
         let shared_in_deliver = shared.clone();
         let delivered = Delivered::default();
         let sink = delivered.clone();

@@ -1,26 +1,31 @@
 //! Pre-processing built into the compiled model with OpenVINO's PrePostProcessor (SPEC.md §5,
 //! DL Streamer's model-proc `input_preproc`): the compiled model takes the frame's raw u8 layout
-//! (packed BGR/BGRx/BGRA/RGB/RGBx/RGBA, or NV12/I420 planes) of the frame's size, and itself
-//! converts the colour, resizes (optionally keeping the aspect ratio), applies `range`, `mean`
-//! and `std`, and lays the values out as the model's f32 input (NCHW, or NHWC for TFLite-style
-//! models). With [`Preprocess::with_planes`] packed frames come as three u8 colour planes
-//! instead (split by [`crate::planes`]), and an NCHW model has no transpose left to do.
+//! (packed BGR/BGRx/BGRA/RGB/RGBx/RGBA/GRAY8, or NV12/I420 planes) of the frame's size, and
+//! itself converts the colour, resizes (optionally keeping the aspect ratio), applies `range`,
+//! `mean` and `std`, and lays the values out as the model's f32 input (NCHW, or NHWC for
+//! TFLite-style models). With [`Preprocess::with_planes`] packed frames come as three u8 colour
+//! planes instead (split by [`crate::planes`] or written by [`crate::image`]), and an NCHW model
+//! has no transpose left to do; GRAY8 frames reach a colour model that way (three equal
+//! planes: OpenVINO converts no grey to colour).
 //!
 //! The `openvino` crate wraps only resize/layout/element type, so this builds the whole
 //! pre-processing with the C API of `openvino-sys`: each unsafe block is one C call on live
-//! objects, every C object is owned by a guard that frees it, and [`openvino::Model`]'s
-//! crate-private pointer is read and wrapped through its (size-checked) one-field layout.
+//! objects, and every C object is owned by a guard that frees it (gva-infer's `ov` module).
 //!
 //! The steps, in order (DL Streamer's order for `input_preproc`):
 //! 1. u8 → f32;
 //! 2. colour conversion from the frame format to the model's colour space (BGR, RGB or GRAY);
 //! 3. with [`Preprocess::crop`]: a crop of the frame to the model input's aspect ratio; else,
-//!    with [`Resize::AspectRatio`]: padding of the frame with zeros on its **right or bottom**
-//!    edge to the model input's aspect ratio (the picture stays at the top-left corner; padded
-//!    height = ceil(width · model_h / model_w) or padded width likewise, whichever grows);
-//! 4. linear resize to the model input's size;
-//! 5. `range` [lo, hi]: v · (hi − lo) / 255 + lo (skipped for [0, 255]);
-//! 6. `mean` then `std`, per channel of the model's colour space: (v − mean) / std.
+//!    NV12/I420 of an odd width or height, which OpenVINO converts at the next even size
+//!    ([`FrameFormat::tensor_size`]: the tensor has that size, the last column and row
+//!    repeated), are cropped back to the frame's size, so the model sees the frame exactly;
+//! 4. with [`Resize::AspectRatio`] (and no crop): padding of the frame with zeros on its
+//!    **right or bottom** edge to the model input's aspect ratio (the picture stays at the
+//!    top-left corner; padded height = ceil(width · model_h / model_w) or padded width likewise,
+//!    whichever grows);
+//! 5. linear resize to the model input's size;
+//! 6. `range` [lo, hi]: v · (hi − lo) / 255 + lo (skipped for [0, 255]);
+//! 7. `mean` then `std`, per channel of the model's colour space: (v − mean) / std.
 //!
 //! [`Preprocess::model_region`] gives the part of the frame the model input shows, to map a
 //! model's normalized box back to the frame.
@@ -32,6 +37,7 @@ use openvino::InferenceError;
 use openvino_sys as sys;
 
 use crate::model::ImageLayout;
+use crate::ov::{self, Owned, Side, check, create, model_ptr};
 
 /// The pixel layout of the frames handed to the compiled model (u8 throughout).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -48,29 +54,60 @@ pub enum FrameFormat {
     Rgbx,
     /// Packed R, G, B, alpha (the alpha is ignored).
     Rgba,
-    /// The Y plane (height rows) then the interleaved UV plane (height / 2 rows), one buffer.
+    /// The Y plane (height rows) then the interleaved UV plane (height / 2 rows), one buffer
+    /// (at the [`FrameFormat::tensor_size`]).
     Nv12,
-    /// The Y plane, then the U plane, then the V plane (each height/2 x width/2), one buffer.
+    /// The Y plane, then the U plane, then the V plane (each height/2 x width/2), one buffer
+    /// (at the [`FrameFormat::tensor_size`]).
     I420,
+    /// One grey byte per pixel (GRAY8). A colour model takes it as three equal planes
+    /// ([`Preprocess::with_planes`]): OpenVINO converts no grey to colour.
+    Gray,
 }
 
 impl FrameFormat {
     /// Bytes one frame of `width` x `height` takes.
     pub fn frame_bytes(self, width: usize, height: usize) -> usize {
-        match self {
-            Self::Bgr | Self::Rgb => width * height * 3,
-            Self::Bgrx | Self::Bgra | Self::Rgbx | Self::Rgba => width * height * 4,
-            Self::Nv12 | Self::I420 => width * height * 3 / 2,
+        match self.bytes_per_pixel() {
+            Some(bpp) => width * height * bpp,
+            None => width * height * 3 / 2,
         }
     }
 
-    /// Whether the frames are packed pixels (BGR, BGRx, BGRA, RGB, RGBx, RGBA) rather than
-    /// YUV planes.
-    pub fn is_packed(self) -> bool {
-        !matches!(self, Self::Nv12 | Self::I420)
+    /// Bytes per pixel of the packed formats; `None` for the YUV planes.
+    pub fn bytes_per_pixel(self) -> Option<usize> {
+        match self {
+            Self::Bgr | Self::Rgb => Some(3),
+            Self::Bgrx | Self::Bgra | Self::Rgbx | Self::Rgba => Some(4),
+            Self::Gray => Some(1),
+            Self::Nv12 | Self::I420 => None,
+        }
     }
 
-    /// Whether the first three channels of a pixel are R, G, B (else B, G, R or YUV).
+    /// Whether the frames are packed pixels (BGR, BGRx, BGRA, RGB, RGBx, RGBA, GRAY8) rather
+    /// than YUV planes.
+    pub fn is_packed(self) -> bool {
+        self.bytes_per_pixel().is_some()
+    }
+
+    /// Whether the frames are 4:2:0 YUV planes (NV12, I420).
+    pub fn is_yuv(self) -> bool {
+        matches!(self, Self::Nv12 | Self::I420)
+    }
+
+    /// The size frames of `width` x `height` are handed to a model at: their own, or for
+    /// NV12/I420 (which OpenVINO converts at even sizes only) the next even one — the last
+    /// column and row repeated (see [`crate::image`]); the chroma planes of an odd frame
+    /// (`ceil(w/2)` x `ceil(h/2)`) already have the even size's.
+    pub fn tensor_size(self, width: usize, height: usize) -> (usize, usize) {
+        if self.is_yuv() {
+            (width.next_multiple_of(2), height.next_multiple_of(2))
+        } else {
+            (width, height)
+        }
+    }
+
+    /// Whether the first three channels of a pixel are R, G, B (else B, G, R, grey or YUV).
     fn is_rgb(self) -> bool {
         matches!(self, Self::Rgb | Self::Rgbx | Self::Rgba)
     }
@@ -85,6 +122,7 @@ impl FrameFormat {
         match self {
             Self::Bgr | Self::Rgb => [n, h, w, 3],
             Self::Bgrx | Self::Bgra | Self::Rgbx | Self::Rgba => [n, h, w, 4],
+            Self::Gray => [n, h, w, 1],
             Self::Nv12 | Self::I420 => [n, h * 3 / 2, w, 1],
         }
     }
@@ -99,6 +137,7 @@ impl FrameFormat {
             Self::Rgbx | Self::Rgba => C::RGBX,
             Self::Nv12 => C::NV12_SINGLE_PLANE,
             Self::I420 => C::I420_SINGLE_PLANE,
+            Self::Gray => C::GRAY,
         }
     }
 }
@@ -324,14 +363,6 @@ fn validate(pre: &Preprocess) -> Result<(), InferenceError> {
     if pre.width == 0 || pre.height == 0 {
         return wrong(format!("empty frame {}x{}", pre.width, pre.height));
     }
-    if matches!(pre.format, FrameFormat::Nv12 | FrameFormat::I420)
-        && (!pre.width.is_multiple_of(2) || !pre.height.is_multiple_of(2))
-    {
-        return wrong(format!(
-            "{:?} frames need an even width and height, not {}x{}",
-            pre.format, pre.width, pre.height
-        ));
-    }
     let [lo, hi] = pre.range;
     if !(lo.is_finite() && hi.is_finite() && lo != hi) {
         return wrong(format!(
@@ -364,49 +395,14 @@ fn validate(pre: &Preprocess) -> Result<(), InferenceError> {
             pre.format, pre.color_space
         ));
     }
+    if pre.format == FrameFormat::Gray && !pre.planes && pre.color_space != ColorSpace::Grayscale {
+        return wrong(format!(
+            "GRAY8 frames go to a {:?} model as three equal colour planes (with_planes): \
+             OpenVINO converts no grey to colour",
+            pre.color_space
+        ));
+    }
     Ok(())
-}
-
-/// Frees a C object of OpenVINO when dropped.
-struct Owned<T> {
-    ptr: *mut T,
-    free: fn(*mut T),
-}
-
-impl<T> Drop for Owned<T> {
-    fn drop(&mut self) {
-        if !self.ptr.is_null() {
-            // `ptr` came from the OpenVINO call paired with `free` and is freed once.
-            (self.free)(self.ptr)
-        }
-    }
-}
-
-/// An OpenVINO C status as a result, with OpenVINO's last error message.
-pub(crate) fn check(status: sys::ov_status_e) -> Result<(), InferenceError> {
-    if status == sys::ov_status_e::OK {
-        return Ok(());
-    }
-    // SAFETY: OpenVINO returns a NUL-terminated message (or null) owned by the library.
-    let message = unsafe {
-        let m = sys::ov_get_last_err_msg();
-        (!m.is_null()).then(|| std::ffi::CStr::from_ptr(m).to_string_lossy().into_owned())
-    };
-    InferenceError::convert(status, message)
-}
-
-/// Runs an OpenVINO call that writes a new object through its last argument and guards it.
-macro_rules! create {
-    ($free:path, $f:path, $($arg:expr),*) => {{
-        let mut out = ptr::null_mut();
-        // SAFETY: the arguments are live OpenVINO objects or values; `out` is written on OK.
-        check(unsafe { $f($($arg,)* &mut out) })?;
-        Owned {
-            ptr: out,
-            // SAFETY: `$free` is the free function of what `$f` created.
-            free: |p| unsafe { $free(p) },
-        }
-    }};
 }
 
 fn layout(text: &str) -> Result<Owned<sys::ov_layout_t>, InferenceError> {
@@ -418,44 +414,13 @@ fn layout(text: &str) -> Result<Owned<sys::ov_layout_t>, InferenceError> {
     ))
 }
 
-const _: () = assert!(
-    std::mem::size_of::<openvino::Model>() == std::mem::size_of::<*mut sys::ov_model_t>(),
-    "openvino::Model is its ov_model_t pointer"
-);
-
-/// The raw pointer inside `model`.
-fn model_ptr(model: &openvino::Model) -> *const sys::ov_model_t {
-    // SAFETY: `openvino::Model` (0.11.1) is `struct Model { ptr: *mut ov_model_t }` and its
-    // accessor is crate-private; a one-field struct of the field's size has it at offset 0
-    // (checked above), so this reads that pointer, which `model` keeps alive.
-    unsafe { *(model as *const openvino::Model).cast::<*mut sys::ov_model_t>() }
-}
-
-/// The model's friendly name (an IR's `<net name=...>`), if it has one.
-pub(crate) fn friendly_name(model: &openvino::Model) -> Option<String> {
-    let mut name = ptr::null_mut();
-    // SAFETY: `model` is live; on OK `name` is a NUL-terminated string we free with `ov_free`.
-    check(unsafe { sys::ov_model_get_friendly_name(model_ptr(model), &mut name) }).ok()?;
-    if name.is_null() {
-        return None;
-    }
-    // SAFETY: as above; copied before it is freed.
-    let text = unsafe { std::ffi::CStr::from_ptr(name) }
-        .to_string_lossy()
-        .into_owned();
-    // SAFETY: allocated by OpenVINO for us.
-    unsafe { sys::ov_free(name) };
-    Some(text).filter(|n| !n.is_empty())
-}
-
 /// `model` with `pre` in front of its first input, laid out NCHW or NHWC as the model wants
 /// (see [`crate::model::image_shape`]); the new
 /// model's input is u8 NHWC (NV12/I420: one plane-stacked channel) of the frame's size.
 pub fn build(model: &openvino::Model, pre: &Preprocess) -> Result<openvino::Model, InferenceError> {
     use sys::*;
     validate(pre)?;
-    let input = model.get_input_by_index(0)?;
-    let dims = input.get_shape()?.get_dimensions().to_vec();
+    let dims = first_input_shape(model)?;
     let (model_layout, model_w, model_h) =
         crate::model::image_shape(&dims).unwrap_or((ImageLayout::Nchw, pre.width, pre.height));
 
@@ -475,8 +440,10 @@ pub fn build(model: &openvino::Model, pre: &Preprocess) -> Result<openvino::Mode
         ov_preprocess_input_info_get_tensor_info,
         info.ptr
     );
-    // The input tensor: u8 of the frame's exact shape.
-    if matches!(pre.format, FrameFormat::Nv12 | FrameFormat::I420) {
+    // The input tensor: u8 of the frame's shape (NV12/I420: at the next even size, which the
+    // first step crops back to the frame's).
+    let (tensor_w, tensor_h) = pre.format.tensor_size(pre.width, pre.height);
+    if pre.format.is_yuv() {
         // With a single-plane YUV colour format, OpenVINO derives the tensor's shape
         // [1, height * 3 / 2, width, 1] from the picture's size.
         // SAFETY: live object.
@@ -487,8 +454,8 @@ pub fn build(model: &openvino::Model, pre: &Preprocess) -> Result<openvino::Mode
         check(unsafe {
             ov_preprocess_input_tensor_info_set_spatial_static_shape(
                 tensor_info.ptr,
-                pre.height,
-                pre.width,
+                tensor_h,
+                tensor_w,
             )
         })?;
     } else {
@@ -550,11 +517,8 @@ pub fn build(model: &openvino::Model, pre: &Preprocess) -> Result<openvino::Mode
     check(unsafe {
         ov_preprocess_preprocess_steps_convert_color(steps.ptr, pre.color_space.color())
     })?;
-    // The size entering the resize step: the crop's, the padded frame's, or the frame's.
-    let mut resized_from = (pre.width, pre.height);
-    if pre.crop.is_some() {
-        let [x, y, cw, ch] = pre.model_region(model_w, model_h);
-        resized_from = (cw, ch);
+    // Crops `[x, y, width, height]` of every frame of the batch (in frame pixels).
+    let crop = |[x, y, cw, ch]: [usize; 4]| {
         let channels = if pre.color_space == ColorSpace::Grayscale {
             1
         } else {
@@ -562,7 +526,7 @@ pub fn build(model: &openvino::Model, pre: &Preprocess) -> Result<openvino::Mode
         };
         // The end is exclusive.
         let mut begin = at(0, y as i32, x as i32, 0);
-        let mut end = at(1, (y + ch) as i32, (x + cw) as i32, channels);
+        let mut end = at(pre.batch as i32, (y + ch) as i32, (x + cw) as i32, channels);
         check(unsafe {
             ov_preprocess_preprocess_steps_crop(
                 steps.ptr,
@@ -571,8 +535,19 @@ pub fn build(model: &openvino::Model, pre: &Preprocess) -> Result<openvino::Mode
                 end.as_mut_ptr(),
                 4,
             )
-        })?;
-    } else if pre.resize == Resize::AspectRatio {
+        })
+    };
+    // The size entering the resize step: the crop's, the padded frame's, or the frame's.
+    let mut resized_from = (pre.width, pre.height);
+    if pre.crop.is_some() {
+        // Inside the frame: an even YUV tensor's extra column and row go too.
+        let region = pre.model_region(model_w, model_h);
+        resized_from = (region[2], region[3]);
+        crop(region)?;
+    } else if (tensor_w, tensor_h) != (pre.width, pre.height) {
+        crop([0, 0, pre.width, pre.height])?;
+    }
+    if pre.crop.is_none() && pre.resize == Resize::AspectRatio {
         let (pw, ph) = pre.padded_size(model_w, model_h);
         resized_from = (pw, ph);
         let (pad_w, pad_h) = (pw - pre.width, ph - pre.height);
@@ -644,7 +619,20 @@ pub fn build(model: &openvino::Model, pre: &Preprocess) -> Result<openvino::Mode
     let mut built = ptr::null_mut();
     // SAFETY: `ppp` is live; `built` is a new model on OK, owned by the Model made below.
     check(unsafe { ov_preprocess_prepostprocessor_build(ppp.ptr, &mut built) })?;
-    // SAFETY: the same layout as in `model_ptr`: the `Model` takes ownership of the new
-    // `ov_model_t` and frees it with `ov_model_free` when dropped.
-    Ok(unsafe { std::mem::transmute::<*mut ov_model_t, openvino::Model>(built) })
+    // SAFETY: a new model nothing else owns.
+    Ok(unsafe { ov::model_from_ptr(built) })
+}
+
+/// The shape of the model's first input.
+pub(crate) fn first_input_shape(model: &openvino::Model) -> Result<Vec<i64>, InferenceError> {
+    ov::model_ports(model, Side::Inputs)?
+        .into_iter()
+        .next()
+        .map(|port| port.shape)
+        .ok_or_else(|| {
+            ov::error(
+                openvino::InferenceErrorKind::NotFound,
+                "the model has no input".to_owned(),
+            )
+        })
 }

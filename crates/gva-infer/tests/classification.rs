@@ -5,7 +5,7 @@ use gva_infer::converters::{
     Blob, BlobData, CLASSIFICATION_RESULT_TYPE, ClassificationResult, ConverterError,
     LabelConverter, LabelMethod, RawDataCopy, TextConverter,
 };
-use gva_meta::{Layout, Precision};
+use gva_meta_types::{Layout, Precision};
 
 fn strings(labels: &[&str]) -> Vec<String> {
     labels.iter().map(|l| (*l).to_owned()).collect()

@@ -627,3 +627,14 @@ fn boxes_with_a_nan_coordinate_are_skipped_by_every_detector() {
         [(1, [0.125, 0.0, 0.25, 0.125])]
     );
 }
+
+#[test]
+fn the_first_class_id_without_a_label_is_found() {
+    use gva_infer::converters::unlabelled_class;
+    let labels = ["a".to_owned(), "b".to_owned()];
+    let found = [1, 3, 2].map(|id| detection(id, 1.0, [0.0, 0.0, 1.0, 1.0]));
+    assert_eq!(unlabelled_class(&labels, &found), Some(3));
+    assert_eq!(unlabelled_class(&labels, &found[..1]), None);
+    // No labels at all: every detection is unnamed by choice.
+    assert_eq!(unlabelled_class(&[], &found), None);
+}

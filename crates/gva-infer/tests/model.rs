@@ -244,3 +244,36 @@ fn the_element_config_reaches_the_compiled_model() {
         "{unknown}"
     );
 }
+
+#[test]
+fn a_model_file_is_read_once_and_compiled_from_what_was_read() {
+    use gva_infer::model::ModelFile;
+    // A copy of the classifier, removed after it was read: the first compilation uses the
+    // model read; a second one would read the file again, and says it is gone.
+    let dir = std::env::temp_dir().join(format!("gva-read-once-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let xml = dir.join("classifier.xml");
+    for ext in ["xml", "bin"] {
+        std::fs::copy(
+            models().join(format!("classifier.{ext}")),
+            dir.join(format!("classifier.{ext}")),
+        )
+        .unwrap();
+    }
+    let mut file = ModelFile::read(&xml, "CPU").unwrap();
+    assert_eq!(file.info().name, "classifier");
+    assert_eq!(file.info().inputs[0].shape, [1, 3, 32, 32]);
+    std::fs::remove_dir_all(&dir).unwrap();
+    let mut model = file.compile(&exact(), None).unwrap();
+    // A red frame, planar B, G, R.
+    let red: Vec<f32> = (0..3 * 32 * 32)
+        .map(|i| if i >= 2 * 32 * 32 { 255.0 } else { 0.0 })
+        .collect();
+    let out = model.infer(InputData::F32(&red)).unwrap();
+    assert_eq!(out[0].data, [0.0, 0.0, 1.0]);
+    let again = file
+        .compile(&exact(), None)
+        .err()
+        .expect("the file is gone");
+    assert!(again.to_string().contains("classifier.xml"), "{again}");
+}

@@ -8,7 +8,7 @@ use gva_infer::converters::{Converter, LabelMethod};
 use gva_infer::model_proc::{
     ColorSpace, Crop, InputFormat, ModelProc, ModelProcError, Padding, Resize, SchemaVersion,
 };
-use gva_meta::Precision;
+use gva_meta_types::Precision;
 use serde_json::json;
 
 mod setup;
@@ -69,6 +69,7 @@ fn every_generated_model_proc_parses() {
         seen,
         [
             "classifier",
+            "classifier_bench",
             "classifier_nhwc",
             "detector_bench",
             "detector_bench_small",

@@ -2,6 +2,7 @@
 //! models (`cargo xtask models`): every frame format gives what the BGR path gives, and range,
 //! mean, std, colour space and aspect-ratio resize change what the model sees as expected.
 
+use gva_infer::image::{Image, Plane};
 use gva_infer::model::{CompiledModel, InputData, parse_config};
 use gva_infer::preprocess::{ColorSpace, Crop, FrameFormat, Preprocess, Resize};
 
@@ -67,19 +68,31 @@ fn convert(bgr: &[u8], w: usize, h: usize, format: FrameFormat) -> Vec<u8> {
         FrameFormat::Rgbx | FrameFormat::Rgba => (0..w * h)
             .flat_map(|i| [px(i)[2], px(i)[1], px(i)[0], 77])
             .collect(),
+        FrameFormat::Gray => (0..w * h)
+            .map(|i| {
+                let [b, g, r] = [0, 1, 2].map(|c| f32::from(px(i)[c]));
+                q(0.299 * r + 0.587 * g + 0.114 * b)
+            })
+            .collect(),
         FrameFormat::Nv12 | FrameFormat::I420 => {
+            // Chroma of ceil(w/2) x ceil(h/2): each the mean of its 2x2 block's pixels inside
+            // the frame.
             let mut y_plane: Vec<u8> = (0..w * h).map(|i| q(yuv(px(i)).0)).collect();
             let (mut u, mut v) = (Vec::new(), Vec::new());
-            for cy in 0..h / 2 {
-                for cx in 0..w / 2 {
-                    let (mut su, mut sv) = (0.0, 0.0);
+            for cy in 0..h.div_ceil(2) {
+                for cx in 0..w.div_ceil(2) {
+                    let (mut su, mut sv, mut n) = (0.0, 0.0, 0.0);
                     for (dx, dy) in [(0, 0), (1, 0), (0, 1), (1, 1)] {
-                        let (_, pu, pv) = yuv(px((cy * 2 + dy) * w + cx * 2 + dx));
-                        su += pu;
-                        sv += pv;
+                        let (x, y) = (cx * 2 + dx, cy * 2 + dy);
+                        if x < w && y < h {
+                            let (_, pu, pv) = yuv(px(y * w + x));
+                            su += pu;
+                            sv += pv;
+                            n += 1.0;
+                        }
                     }
-                    u.push(q(su / 4.0));
-                    v.push(q(sv / 4.0));
+                    u.push(q(su / n));
+                    v.push(q(sv / n));
                 }
             }
             if format == FrameFormat::Nv12 {
@@ -169,19 +182,25 @@ fn every_frame_format_detects_like_bgr() {
         Preprocess::new(FrameFormat::Bgr, w, h),
         &bgr,
     );
-    assert_eq!(want[0][..2], [0.0, 2.0]);
-    assert_eq!(want[0][3..7], [0.625, 0.375, 0.75, 0.5]);
     for format in FORMATS {
         let got = run(
             "detector_ssd.xml",
             Preprocess::new(format, w, h),
             &convert(&bgr, w, h, format),
         );
-        let row = &got[0][..7];
-        assert_eq!(row[1], 2.0, "{format:?}: label of {row:?}");
-        assert!(row[2] > 0.9, "{format:?}: confidence of {row:?}");
-        assert_eq!(row[3..7], want[0][3..7], "{format:?}: box of {row:?}");
+        assert_red_cell_3_5(format, &want, &got);
     }
+}
+
+/// Asserts that the detector's first row on the BGR frame (`want`) is the red cell (row 3,
+/// col 5), and on the frame in `format` (`got`) too: same label and box, confidence > 0.9.
+fn assert_red_cell_3_5(format: FrameFormat, want: &[Vec<f32>], got: &[Vec<f32>]) {
+    assert_eq!(want[0][..2], [0.0, 2.0]);
+    assert_eq!(want[0][3..7], [0.625, 0.375, 0.75, 0.5]);
+    let row = &got[0][..7];
+    assert_eq!(row[1], 2.0, "{format:?}: label of {row:?}");
+    assert!(row[2] > 0.9, "{format:?}: confidence of {row:?}");
+    assert_eq!(row[3..7], want[0][3..7], "{format:?}: box of {row:?}");
 }
 
 #[test]
@@ -331,8 +350,11 @@ fn impossible_pre_processing_is_an_error_not_a_panic() {
             .map(|e| e.to_string())
     };
     let base = Preprocess::new(FrameFormat::Bgr, 40, 30);
-    let odd = load(Preprocess::new(FrameFormat::Nv12, 41, 30)).unwrap();
-    assert!(odd.contains("even width"), "{odd}");
+    let grey = load(Preprocess::new(FrameFormat::Gray, 40, 30)).unwrap();
+    assert!(
+        grey.contains("GRAY8 frames go to a Bgr model as three"),
+        "{grey}"
+    );
     let range = load(Preprocess {
         range: [1.0, 1.0],
         ..base.clone()
@@ -538,4 +560,164 @@ fn colour_planes_are_refused_where_they_cannot_work() {
         .with_planes(),
     );
     assert!(grey.contains("Grayscale model"), "{grey}");
+}
+
+/// `frame` (packed `format`, or YUV planes one after the other, rows without padding) through
+/// gva_infer::image into `pre`'s tensor, then the model.
+fn run_image(model: &str, pre: Preprocess, frame: &[u8]) -> Vec<Vec<f32>> {
+    let (w, h) = (pre.width, pre.height);
+    let (cw, ch) = (w.div_ceil(2), h.div_ceil(2));
+    let planes: Vec<Plane<'_>> = match pre.format {
+        FrameFormat::Nv12 => {
+            let (y, uv) = frame.split_at(w * h);
+            vec![
+                Plane { data: y, stride: w },
+                Plane {
+                    data: uv,
+                    stride: 2 * cw,
+                },
+            ]
+        }
+        FrameFormat::I420 => {
+            let (y, chroma) = frame.split_at(w * h);
+            let (u, v) = chroma.split_at(cw * ch);
+            vec![
+                Plane { data: y, stride: w },
+                Plane {
+                    data: u,
+                    stride: cw,
+                },
+                Plane {
+                    data: v,
+                    stride: cw,
+                },
+            ]
+        }
+        packed => vec![Plane {
+            data: frame,
+            stride: w * packed.bytes_per_pixel().unwrap(),
+        }],
+    };
+    let image = Image::new(pre.format, w, h, planes).unwrap();
+    let (tw, th) = pre.format.tensor_size(w, h);
+    let mut tensor = vec![
+        0;
+        if pre.planes {
+            3 * w * h
+        } else {
+            pre.format.frame_bytes(tw, th)
+        }
+    ];
+    image.write_frame(&pre, &mut tensor).unwrap();
+    let mut m = CompiledModel::load_with(models().join(model), "CPU", &exact(), pre).unwrap();
+    m.infer(InputData::U8(&tensor))
+        .unwrap()
+        .into_iter()
+        .map(|o| o.data)
+        .collect()
+}
+
+/// A model's outputs, each as f32 values.
+type Outputs = Vec<Vec<f32>>;
+
+/// `model`'s outputs on the `w` x `h` BGR frame `bgr`, and on it in NV12 and I420 (through
+/// gva_infer::image, odd sizes included).
+fn bgr_and_yuv(
+    model: &str,
+    w: usize,
+    h: usize,
+    bgr: &[u8],
+) -> (Outputs, Vec<(FrameFormat, Outputs)>) {
+    let want = run(model, Preprocess::new(FrameFormat::Bgr, w, h), bgr);
+    let yuv = [FrameFormat::Nv12, FrameFormat::I420]
+        .into_iter()
+        .map(|format| {
+            let frame = convert(bgr, w, h, format);
+            (
+                format,
+                run_image(model, Preprocess::new(format, w, h), &frame),
+            )
+        })
+        .collect();
+    (want, yuv)
+}
+
+/// Asserts that each YUV output's first values are within `tolerance` of BGR's.
+fn assert_like_bgr(model: &str, w: usize, h: usize, bgr: &[u8], tolerance: f32) {
+    let (want, yuv) = bgr_and_yuv(model, w, h, bgr);
+    for (format, got) in yuv {
+        for (g, w) in got[0].iter().zip(&want[0]) {
+            assert!(
+                (g - w).abs() <= tolerance,
+                "{format:?}: {got:?} vs {want:?}"
+            );
+        }
+    }
+}
+
+#[test]
+fn odd_yuv_frames_classify_and_detect_like_bgr() {
+    if !ready() {
+        return;
+    }
+    // The model sees the odd frame itself: the even tensor's repeated column and row are
+    // cropped away after the colour conversion.
+    for colour in [[200, 40, 30], [30, 180, 60], [20, 50, 210]] {
+        let bgr = bgr_frame(45, 31, colour, [0, 0, 0], 0..8, 0..8);
+        assert_like_bgr("classifier.xml", 45, 31, &bgr, 0.02);
+    }
+    // A 5x31 black frame with a white last column: a fifth of it is white (the repeated
+    // column, if the model saw it, would make it a third).
+    let bgr = bgr_frame(5, 31, [0, 0, 0], [255, 255, 255], 4..5, 0..31);
+    let want = run(
+        "multi_output.xml",
+        Preprocess::new(FrameFormat::Bgr, 5, 31),
+        &bgr,
+    );
+    assert!((want[0][0] - 51.0).abs() < 1.0, "{want:?}");
+    assert_like_bgr("multi_output.xml", 5, 31, &bgr, 3.0);
+    // 129x97 frames: a red block over cell (row 3, col 5) of the 64x64 model input (x 80.6 to
+    // 96.75, y 36.4 to 48.5 in the frame).
+    let bgr = bgr_frame(129, 97, [0, 0, 0], [0, 0, 255], 80..97, 36..49);
+    let (want, yuv) = bgr_and_yuv("detector_ssd.xml", 129, 97, &bgr);
+    for (format, got) in yuv {
+        assert_red_cell_3_5(format, &want, &got);
+    }
+}
+
+#[test]
+fn gray_frames_are_seen_as_the_grey_picture_they_are() {
+    if !ready() {
+        return;
+    }
+    // A GRAY8 frame fed as three equal planes gives exactly what the BGR frame of the same
+    // grey gives, whole (resized by the model) or as planes of the model's size.
+    let (w, h) = (40, 24);
+    let bgr = bgr_frame(w, h, [90, 90, 90], [200, 200, 200], 0..20, 0..12);
+    let gray = convert(&bgr, w, h, FrameFormat::Gray);
+    assert_eq!((gray[0], gray[w * h - 1]), (200, 90));
+    let want = run(
+        "multi_output.xml",
+        Preprocess::new(FrameFormat::Bgr, w, h),
+        &bgr,
+    );
+    let got = run_image(
+        "multi_output.xml",
+        Preprocess::new(FrameFormat::Gray, w, h).with_planes(),
+        &gray,
+    );
+    assert_eq!(got, want);
+    let (w, h) = (32, 16);
+    let bgr = bgr_frame(w, h, [90, 90, 90], [200, 200, 200], 0..20, 0..12);
+    let want = run(
+        "multi_output.xml",
+        Preprocess::new(FrameFormat::Bgr, w, h),
+        &bgr,
+    );
+    let got = run_image(
+        "multi_output.xml",
+        Preprocess::new(FrameFormat::Gray, w, h).with_planes(),
+        &convert(&bgr, w, h, FrameFormat::Gray),
+    );
+    assert_eq!(got, want);
 }

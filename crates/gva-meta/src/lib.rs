@@ -50,7 +50,6 @@
 mod error;
 mod frame;
 mod json_meta;
-mod precision;
 mod region;
 mod registry;
 mod removals;
@@ -61,8 +60,8 @@ mod tensor_meta;
 
 pub use error::{Error, OptionalField};
 pub use frame::{AddedRegion, Message, MessageId, NewRegion, RegionRect, VideoFrame};
+pub use gva_meta_types::{Layout, Precision};
 pub use json_meta::{GstGVAJSONMeta, JSON_META_API_NAME, JSON_META_IMPL_NAME, JsonMeta};
-pub use precision::{Layout, Precision};
 pub use region::{Rect, Region, RegionMut};
 pub use removals::removal_count;
 pub use tensor::{DETECTION, OBJECT_ID, Tensor};

@@ -45,6 +45,10 @@ unsafe extern "C" fn frame_new(
 ) -> *mut ffi::PyObject {
     // SAFETY: the caller holds the GIL (API contract).
     let py = unsafe { Python::assume_attached() };
+    if let Err(e) = crate::ready() {
+        e.restore(py);
+        return std::ptr::null_mut();
+    }
     let info = if info.is_null() {
         None
     } else {

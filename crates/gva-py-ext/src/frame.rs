@@ -178,6 +178,7 @@ impl VideoFrame {
         video_info: Option<&Bound<'_, PyAny>>,
         caps: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<Self> {
+        crate::ready()?;
         // SAFETY: GType look-up.
         let gtype =
             unsafe { glib::translate::from_glib::<_, glib::Type>(gst::ffi::gst_buffer_get_type()) };

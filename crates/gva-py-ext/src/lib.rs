@@ -19,10 +19,32 @@ mod value;
 
 use pyo3::prelude::*;
 
+/// GStreamer ready for gstgva: initialized and the GVA metas registered, once.
+///
+/// Importing gstgva must not initialize GStreamer itself: PyGObject only knows about an
+/// initialization made through its own `Gst.init`, so after a native `gst_init` the common
+/// `if not Gst.is_initialized(): Gst.init(...)` would skip `Gst.init`, and PyGObject would then
+/// refuse every call with `NotInitialized` (and `Gst.init(sys.argv)` would no longer see the
+/// command line's `--gst-*` options). So the import only gets ready when the application (or
+/// gvapython's process) has initialized GStreamer already; otherwise the first frame does it
+/// (a frame needs a `Gst.Buffer`, which PyGObject only makes after `Gst.init`).
+pub(crate) fn ready() -> PyResult<()> {
+    static READY: std::sync::OnceLock<Result<(), String>> = std::sync::OnceLock::new();
+    READY
+        .get_or_init(|| {
+            gst::init().map_err(|e| e.to_string())?;
+            gva_meta::register().map_err(|e| e.to_string())
+        })
+        .clone()
+        .map_err(pyo3::exceptions::PyRuntimeError::new_err)
+}
+
 #[pymodule]
 fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
-    gst::init().map_err(|e| pyo3::exceptions::PyRuntimeError::new_err(e.to_string()))?;
-    gva_meta::register().map_err(errors::to_py)?;
+    // SAFETY: a plain query, callable before gst_init.
+    if unsafe { gst::ffi::gst_is_initialized() } != 0 {
+        ready()?;
+    }
     m.add_class::<frame::VideoFrame>()?;
     m.add_class::<region::RegionOfInterest>()?;
     m.add_class::<tensor::Tensor>()?;

@@ -66,6 +66,47 @@ pub struct Target {
     pub unique_name: String,
 }
 
+/// What a gvapython element holds of Python: the callable (a bound method holds the class
+/// instance) and the module it came from, registered in `sys.modules` under the element's own
+/// name.
+pub struct Loaded {
+    /// The function, or the bound method of the instance.
+    pub function: Py<PyAny>,
+    module: Py<PyAny>,
+    module_name: String,
+}
+
+impl Loaded {
+    /// Drops every Python object now, with the interpreter attached (so `__del__` runs here and
+    /// now, not at some later attach, which in `gst-launch-1.0` never comes): the callable, the
+    /// instance with it, the module (taken out of `sys.modules` if it is still ours). The
+    /// constructor's arguments were released after the call; the instance keeps what it kept.
+    /// Then one cyclic collection: a module's functions and globals reference each other, so
+    /// module-level objects (an open file) are freed only by the collector.
+    pub fn release(self, py: Python<'_>) {
+        let Self {
+            function,
+            module,
+            module_name,
+        } = self;
+        drop(function);
+        unregister(module.bind(py), &module_name);
+        drop(module);
+        if let Err(e) = py.import("gc").and_then(|gc| gc.call_method0("collect")) {
+            e.write_unraisable(py, None);
+        }
+    }
+}
+
+/// Takes `module` out of `sys.modules` if it is still registered there as `name`.
+fn unregister(module: &Bound<'_, PyAny>, name: &str) {
+    if let Ok(modules) = module.py().import("sys").and_then(|s| s.getattr("modules"))
+        && modules.get_item(name).is_ok_and(|m| m.is(module))
+    {
+        let _ = modules.del_item(name);
+    }
+}
+
 /// Python's formatted traceback of `err` ("Traceback (most recent call last): …").
 pub fn traceback(py: Python<'_>, err: &PyErr) -> String {
     let formatted = py
@@ -84,7 +125,7 @@ pub fn traceback(py: Python<'_>, err: &PyErr) -> String {
 }
 
 /// Imports the module file afresh and resolves the callable.
-pub fn load(py: Python<'_>, target: &Target) -> Result<Py<PyAny>, String> {
+pub fn load(py: Python<'_>, target: &Target) -> Result<Loaded, String> {
     let path = Path::new(&target.module);
     let path = if path.exists() || path.extension().is_some() {
         path.to_path_buf()
@@ -130,8 +171,30 @@ pub fn load(py: Python<'_>, target: &Target) -> Result<Py<PyAny>, String> {
     if let Ok(modules) = py.import("sys").and_then(|s| s.getattr("modules")) {
         let _ = modules.set_item(&target.unique_name, &module);
     }
+    match resolve(py, target, &spec, &module, &path_str) {
+        Ok(function) => Ok(Loaded {
+            function,
+            module: module.unbind(),
+            module_name: target.unique_name.clone(),
+        }),
+        Err(e) => {
+            unregister(&module, &target.unique_name);
+            Err(e)
+        }
+    }
+}
+
+/// Runs the module's code and finds the callable (creating the class instance).
+fn resolve(
+    py: Python<'_>,
+    target: &Target,
+    spec: &Bound<'_, PyAny>,
+    module: &Bound<'_, PyAny>,
+    path_str: &str,
+) -> Result<Py<PyAny>, String> {
+    let fail = |what: &str, e: PyErr| format!("{what}:\n{}", traceback(py, &e));
     spec.getattr("loader")
-        .and_then(|loader| loader.call_method1("exec_module", (&module,)))
+        .and_then(|loader| loader.call_method1("exec_module", (module,)))
         .map_err(|e| fail(&format!("Error in Python module '{path_str}'"), e))?;
 
     let owner = match &target.class {
@@ -166,7 +229,7 @@ pub fn load(py: Python<'_>, target: &Target) -> Result<Py<PyAny>, String> {
                 )
             })?
         }
-        None => module,
+        None => module.clone(),
     };
     let function = owner.getattr(target.function.as_str()).map_err(|e| {
         let owner_name = target.class.as_deref().map_or_else(

@@ -7,6 +7,7 @@ pub mod callback;
 pub mod gvapython;
 pub mod interpreter;
 mod seam;
+pub mod shutdown;
 pub mod thread_state;
 
 fn plugin_init(plugin: &gst::Plugin) -> Result<(), gst::glib::BoolError> {

@@ -4,12 +4,15 @@
 //! state every time — per frame, in a streaming thread. Instead the first call on a thread
 //! creates one (and keeps the GILState counter at 1 so CPython never deletes it); each frame
 //! then only swaps it in (`PyEval_RestoreThread`) and out (`PyEval_SaveThread`). The GIL is held
-//! only inside [`with_gil`].
+//! only inside [`with_gil`], and only through the gate of [`crate::shutdown`]: never while the
+//! interpreter finalizes.
 
 use std::cell::Cell;
 
 use pyo3::ffi;
 use pyo3::prelude::*;
+
+use crate::shutdown;
 
 struct Pinned(Cell<*mut ffi::PyThreadState>);
 
@@ -19,8 +22,13 @@ impl Drop for Pinned {
         if ts.is_null() {
             return;
         }
-        // SAFETY: the thread ends; delete its thread state while Python still runs (never
-        // during finalization, when taking the GIL would end this thread).
+        // The thread ends: delete its thread state while Python still runs. Once the
+        // interpreter has begun to end, leave it to the interpreter (taking the GIL then would
+        // end this thread inside its own exit).
+        let Some(_inside) = shutdown::try_enter() else {
+            return;
+        };
+        // SAFETY: our own thread state, swapped in and released on this thread.
         unsafe {
             if ffi::Py_IsInitialized() != 0 && !is_finalizing() {
                 ffi::PyEval_RestoreThread(ts);
@@ -42,21 +50,37 @@ thread_local! {
     static PINNED: Pinned = const { Pinned(Cell::new(std::ptr::null_mut())) };
 }
 
-/// Runs `f` holding the GIL, with this thread's pinned thread state.
-pub fn with_gil<R>(f: impl for<'py> FnOnce(Python<'py>) -> R) -> R {
+/// Runs `f` holding the GIL, with this thread's pinned thread state. `Err(f)` (not run) when
+/// Python is not running or is ending: then nothing Python-side may be done.
+pub fn with_gil<R, F>(f: F) -> Result<R, F>
+where
+    F: for<'py> FnOnce(Python<'py>) -> R,
+{
+    let Some(_inside) = shutdown::try_enter() else {
+        return Err(f);
+    };
+    // SAFETY: plain queries.
+    if unsafe { ffi::Py_IsInitialized() } == 0 || is_finalizing() {
+        return Err(f);
+    }
     // SAFETY: GIL state transitions on this thread only; the pinned state is this thread's.
     unsafe {
         if ffi::PyGILState_Check() != 0 {
             // Already holding the GIL (e.g. called from Python code on this thread).
-            return Python::attach(f);
+            return Ok(Python::attach(f));
         }
-        let mut ts = PINNED.with(|p| p.0.get());
+        let pinned = PINNED.try_with(|p| p.0.get());
+        let mut ts = match pinned {
+            Ok(ts) => ts,
+            // This thread is being torn down: a passing thread state, as CPython makes one.
+            Err(_) => return Ok(Python::attach(f)),
+        };
         if ts.is_null() {
             if !ffi::PyGILState_GetThisThreadState().is_null() {
                 // A thread Python knows (e.g. an application thread calling set_state): its
                 // thread state belongs to Python, which deletes it when the thread ends, so
                 // it must not be pinned; attaching to it costs no creation either.
-                return Python::attach(f);
+                return Ok(Python::attach(f));
             }
             ffi::PyGILState_Ensure(); // new thread state, GIL held, counter 1 (kept)
             ts = ffi::PyEval_SaveThread();
@@ -65,6 +89,6 @@ pub fn with_gil<R>(f: impl for<'py> FnOnce(Python<'py>) -> R) -> R {
         ffi::PyEval_RestoreThread(ts);
         let out = Python::attach(f);
         ffi::PyEval_SaveThread();
-        out
+        Ok(out)
     }
 }

@@ -1,6 +1,8 @@
-//! Frame pixels for the compiled model: formats, packing without row padding, region crops.
+//! A mapped frame as gva-infer's [`Image`] (its planes with their strides), which writes it
+//! or its regions into the model's input tensor; the formats the inference elements take.
 
 use gst_video::prelude::*;
+use gva_infer::image::{Image, ImageError, Plane};
 use gva_infer::preprocess::FrameFormat;
 use gva_meta::Rect;
 
@@ -16,130 +18,40 @@ pub(super) fn frame_format(format: gst_video::VideoFormat) -> Option<FrameFormat
         V::Rgba => FrameFormat::Rgba,
         V::Nv12 => FrameFormat::Nv12,
         V::I420 => FrameFormat::I420,
+        V::Gray8 => FrameFormat::Gray,
         _ => return None,
     })
 }
 
-/// The frame's pixels without row padding, plane after plane (what the compiled model takes):
-/// packed formats one plane, NV12 the Y then the UV rows, I420 the Y, U then V rows; each
-/// plane is read from its own stride and offset.
-pub(super) fn packed(frame: &gst_video::VideoFrameRef<&gst::BufferRef>) -> Result<Vec<u8>, String> {
-    let mut out = vec![0; packed_size(frame)?];
-    pack_into(frame, &mut out)?;
-    Ok(out)
-}
-
-/// Bytes per row and rows of each plane of `frame` without padding.
-fn plane_rows(
-    frame: &gst_video::VideoFrameRef<&gst::BufferRef>,
-) -> Result<Vec<(usize, usize)>, String> {
-    let finfo = frame.format_info();
-    (0..frame.n_planes())
+/// The mapped frame's planes, each from its own offset with its own stride.
+pub(super) fn image<'a>(
+    frame: &'a gst_video::VideoFrameRef<&gst::BufferRef>,
+) -> Result<Image<'a>, ImageError> {
+    let format = frame_format(frame.format()).ok_or(ImageError::Size(format!(
+        "unsupported video format {}",
+        frame.format().to_str()
+    )))?;
+    let planes = (0..frame.n_planes())
         .map(|plane| {
-            let component = plane_component(&finfo, plane);
-            let width = frame.comp_width(component) as usize;
-            let height = frame.comp_height(component) as usize;
-            // Bytes per row: pixels x the pixel stride of the plane's first component.
-            let pixel = usize::try_from(finfo.pixel_stride()[component as usize])
-                .map_err(|_| "bad pixel stride".to_owned())?;
-            Ok((width * pixel, height))
+            let data = frame.plane_data(plane).unwrap_or_default();
+            let stride = frame.plane_stride()[plane as usize];
+            Plane {
+                data,
+                stride: usize::try_from(stride).unwrap_or(0),
+            }
         })
-        .collect()
-}
-
-/// The size of [`packed`]'s result.
-fn packed_size(frame: &gst_video::VideoFrameRef<&gst::BufferRef>) -> Result<usize, String> {
-    Ok(plane_rows(frame)?
-        .iter()
-        .map(|(row, rows)| row * rows)
-        .sum())
-}
-
-/// Writes [`packed`]'s result into `out`, which must have exactly its size.
-pub(super) fn pack_into(
-    frame: &gst_video::VideoFrameRef<&gst::BufferRef>,
-    out: &mut [u8],
-) -> Result<(), String> {
-    let rows = plane_rows(frame)?;
-    let size: usize = rows.iter().map(|(row, rows)| row * rows).sum();
-    if size != out.len() {
-        return Err(format!(
-            "the frame has {size} bytes of pixels, the compiled model takes {}",
-            out.len()
-        ));
-    }
-    let mut at = 0;
-    for (plane, (row_bytes, height)) in rows.into_iter().enumerate() {
-        let stride = usize::try_from(frame.plane_stride()[plane]).map_err(|_| "negative stride")?;
-        let data = frame
-            .plane_data(plane as u32)
-            .map_err(|_| "cannot read the frame's pixels".to_owned())?;
-        for row in 0..height {
-            let start = row * stride;
-            let line = data
-                .get(start..start + row_bytes)
-                .ok_or("the frame is smaller than its caps say")?;
-            out[at..at + row_bytes].copy_from_slice(line);
-            at += row_bytes;
-        }
-    }
-    Ok(())
-}
-
-/// Writes the first three channels of `frame`'s packed pixels (BGR, BGRx…) into `out` as three
-/// planes, for a model compiled with colour planes ([`gva_infer::planes`]).
-pub(super) fn split_planes_into(
-    frame: &gst_video::VideoFrameRef<&gst::BufferRef>,
-    out: &mut [u8],
-) -> Result<(), String> {
-    let bpp = usize::try_from(frame.format_info().pixel_stride()[0])
-        .map_err(|_| "bad pixel stride".to_owned())?;
-    let stride = usize::try_from(frame.plane_stride()[0]).map_err(|_| "negative stride")?;
-    let data = frame
-        .plane_data(0)
-        .map_err(|_| "cannot read the frame's pixels".to_owned())?;
-    gva_infer::planes::split(
-        data,
-        stride,
-        bpp,
+        .collect();
+    Image::new(
+        format,
         frame.width() as usize,
         frame.height() as usize,
-        out,
+        planes,
     )
-    .map_err(|e| e.to_string())
 }
 
-/// The first component stored in `plane`.
-fn plane_component(finfo: &gst_video::VideoFormatInfo, plane: u32) -> u32 {
-    (0..finfo.n_components())
-        .find(|&c| finfo.plane()[c as usize] == plane)
-        .unwrap_or(0)
-}
-
-/// The pixels of `rect` in the packed frame of `size` with `bpp` bytes per pixel (any channel
-/// order: pixels are copied whole), resized (nearest pixel centre) to `to`; `None` for an
-/// empty region.
-pub(super) fn crop_resized(
-    pixels: &[u8],
-    size: (usize, usize),
-    bpp: usize,
-    rect: Rect<u32>,
-    to: (usize, usize),
-) -> Option<Vec<u8>> {
-    let (x, y) = (rect.x as usize, rect.y as usize);
-    let w = (rect.w as usize).min(size.0.saturating_sub(x));
-    let h = (rect.h as usize).min(size.1.saturating_sub(y));
-    if w == 0 || h == 0 || to.0 == 0 || to.1 == 0 || bpp == 0 {
-        return None;
-    }
-    let mut out = Vec::with_capacity(to.0 * to.1 * bpp);
-    for row in 0..to.1 {
-        let sy = y + (2 * row + 1) * h / (2 * to.1);
-        for col in 0..to.0 {
-            let sx = x + (2 * col + 1) * w / (2 * to.0);
-            let at = (sy * size.0 + sx) * bpp;
-            out.extend_from_slice(pixels.get(at..at + bpp)?);
-        }
-    }
-    Some(out)
+/// `rect` clipped to a frame of `width` x `height`; `None` when nothing of it is left.
+pub(super) fn clip(rect: Rect<u32>, width: u32, height: u32) -> Option<Rect<u32>> {
+    let w = rect.w.min(width.saturating_sub(rect.x));
+    let h = rect.h.min(height.saturating_sub(rect.y));
+    (w > 0 && h > 0).then(|| Rect::new(rect.x, rect.y, w, h))
 }

@@ -3,7 +3,7 @@
 use gst::glib;
 use gst::prelude::*;
 
-use super::Kind;
+use gva_infer::converters::Task;
 
 /// `inference-region`: what an element infers on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, glib::Enum)]
@@ -81,11 +81,11 @@ impl Default for Settings {
 }
 
 impl Settings {
-    /// The defaults of `kind`'s element (gvaclassify infers on regions by default).
-    pub fn for_kind(kind: Kind) -> Self {
-        let inference_region = match kind {
-            Kind::Classify => InferenceRegion::RoiList,
-            Kind::Inference | Kind::Detect => InferenceRegion::FullFrame,
+    /// The defaults of `task`'s element (gvaclassify infers on regions by default).
+    pub fn for_task(task: Task) -> Self {
+        let inference_region = match task {
+            Task::Classify => InferenceRegion::RoiList,
+            Task::Inference | Task::Detect => InferenceRegion::FullFrame,
         };
         Self {
             inference_region,
@@ -93,11 +93,10 @@ impl Settings {
         }
     }
 
-    /// The properties of `kind`'s element: the common ones plus gvadetect's `threshold` or
-    /// gvaclassify's `reclassify-interval`.
-    pub fn properties(kind: Kind) -> Vec<glib::ParamSpec> {
-        let d = Self::for_kind(kind);
-        let mut props = vec![
+    /// The properties every inference element has (the base class installs them).
+    pub fn properties() -> Vec<glib::ParamSpec> {
+        let d = Self::default();
+        vec![
             glib::ParamSpecString::builder("model")
                 .nick("Model")
                 .blurb("Path to the model file (OpenVINO IR .xml, ONNX or TFLite)")
@@ -183,45 +182,49 @@ impl Settings {
                 .default_value(Some("throughput"))
                 .mutable_ready()
                 .build(),
-            glib::ParamSpecEnum::builder_with_default("inference-region", d.inference_region)
-                .nick("Inference region")
-                .blurb("Infer on the full frame or on each region of interest")
-                .mutable_ready()
-                .build(),
+            Self::inference_region_property(d.inference_region),
             glib::ParamSpecString::builder("object-class")
                 .nick("Object class")
                 .blurb("Comma-separated labels of the regions to infer on (default: all)")
                 .mutable_ready()
                 .build(),
-        ];
-        if kind == Kind::Classify {
-            props.push(
-                glib::ParamSpecUInt::builder("reclassify-interval")
-                    .nick("Reclassify interval")
-                    .blurb(
-                        "Re-classify a tracked object (object_id) every N frames, re-attaching \
-                         its last results in between (1 = every frame, 0 = once)",
-                    )
-                    .minimum(0)
-                    .maximum(u32::MAX)
-                    .default_value(d.reclassify_interval)
-                    .mutable_ready()
-                    .build(),
-            );
-        }
-        if kind == Kind::Detect {
-            props.push(
-                glib::ParamSpecFloat::builder("threshold")
-                    .nick("Threshold")
-                    .blurb("Minimum confidence of a detection")
-                    .minimum(0.0)
-                    .maximum(1.0)
-                    .default_value(d.threshold as f32)
-                    .mutable_ready()
-                    .build(),
-            );
-        }
-        props
+        ]
+    }
+
+    /// `inference-region` with `default` (gvaclassify overrides the base's with `roi-list`).
+    pub fn inference_region_property(default: InferenceRegion) -> glib::ParamSpec {
+        glib::ParamSpecEnum::builder_with_default("inference-region", default)
+            .nick("Inference region")
+            .blurb("Infer on the full frame or on each region of interest")
+            .mutable_ready()
+            .build()
+    }
+
+    /// gvaclassify's `reclassify-interval`.
+    pub fn reclassify_interval_property() -> glib::ParamSpec {
+        glib::ParamSpecUInt::builder("reclassify-interval")
+            .nick("Reclassify interval")
+            .blurb(
+                "Re-classify a tracked object (object_id) every N frames, re-attaching its last \
+                 results in between (1 = every frame, 0 = once)",
+            )
+            .minimum(0)
+            .maximum(u32::MAX)
+            .default_value(Self::default().reclassify_interval)
+            .mutable_ready()
+            .build()
+    }
+
+    /// gvadetect's `threshold`.
+    pub fn threshold_property() -> glib::ParamSpec {
+        glib::ParamSpecFloat::builder("threshold")
+            .nick("Threshold")
+            .blurb("Minimum confidence of a detection")
+            .minimum(0.0)
+            .maximum(1.0)
+            .default_value(Self::default().threshold as f32)
+            .mutable_ready()
+            .build()
     }
 
     /// Stores a property value (the value's type is checked by GObject against the spec).

@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 use std::sync::{Arc, LazyLock, Mutex, Weak};
 
-use gva_infer::model::CompiledModel;
+use gva_infer::model::{CompiledModel, ModelError};
 
 use super::lock;
 
@@ -40,8 +40,8 @@ static INSTANCES: LazyLock<Mutex<HashMap<String, Weak<SharedModel>>>> =
 pub fn get_or_compile(
     instance: Option<&str>,
     key: ModelKey,
-    compile: impl FnOnce() -> Result<CompiledModel, String>,
-) -> Result<Arc<SharedModel>, String> {
+    compile: impl FnOnce() -> Result<CompiledModel, ModelError>,
+) -> Result<Arc<SharedModel>, ModelError> {
     let Some(instance) = instance else {
         return Ok(Arc::new(SharedModel {
             key,
@@ -82,13 +82,13 @@ mod tests {
         }
     }
 
-    fn compile(count: &Mutex<u32>) -> Result<CompiledModel, String> {
+    fn compile(count: &Mutex<u32>) -> Result<CompiledModel, ModelError> {
         *lock(count) += 1;
         let path = concat!(
             env!("CARGO_MANIFEST_DIR"),
             "/../../target/models/classifier.xml"
         );
-        CompiledModel::load(path, "CPU", &[], None).map_err(|e| e.to_string())
+        CompiledModel::load(path, "CPU", &[], None)
     }
 
     #[test]

@@ -17,7 +17,7 @@ mod imp;
 
 glib::wrapper! {
     /// The `gvaclassify` element.
-    pub struct GvaClassify(ObjectSubclass<imp::GvaClassify>) @extends gst_base::BaseTransform, gst::Element, gst::Object;
+    pub struct GvaClassify(ObjectSubclass<imp::GvaClassify>) @extends crate::base_inference::GvaBaseInference, gst_base::BaseTransform, gst::Element, gst::Object;
 }
 
 /// Registers `gvaclassify` with `plugin`.

@@ -14,7 +14,7 @@ mod imp;
 
 glib::wrapper! {
     /// The `gvadetect` element.
-    pub struct GvaDetect(ObjectSubclass<imp::GvaDetect>) @extends gst_base::BaseTransform, gst::Element, gst::Object;
+    pub struct GvaDetect(ObjectSubclass<imp::GvaDetect>) @extends crate::base_inference::GvaBaseInference, gst_base::BaseTransform, gst::Element, gst::Object;
 }
 
 /// Registers `gvadetect` with `plugin`.

@@ -15,7 +15,7 @@ mod imp;
 
 glib::wrapper! {
     /// The `gvainference` element.
-    pub struct GvaInference(ObjectSubclass<imp::GvaInference>) @extends gst_base::BaseTransform, gst::Element, gst::Object;
+    pub struct GvaInference(ObjectSubclass<imp::GvaInference>) @extends crate::base_inference::GvaBaseInference, gst_base::BaseTransform, gst::Element, gst::Object;
 }
 
 /// Registers `gvainference` with `plugin`.

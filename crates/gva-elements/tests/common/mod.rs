@@ -99,6 +99,27 @@ pub fn run_buffers(
     }
 }
 
+/// The pipeline `description` with its `appsrc` named `src` and `appsink` named `sink` (or
+/// the parser's error).
+pub fn app_pipeline(
+    description: &str,
+) -> Result<(gst::Pipeline, gst_app::AppSrc, gst_app::AppSink), String> {
+    init();
+    let pipeline = gst::parse::launch(description)
+        .map_err(|e| e.to_string())?
+        .downcast::<gst::Pipeline>()
+        .expect("a pipeline");
+    let src = pipeline
+        .by_name("src")
+        .and_downcast::<gst_app::AppSrc>()
+        .expect("an appsrc named src");
+    let sink = pipeline
+        .by_name("sink")
+        .and_downcast::<gst_app::AppSink>()
+        .expect("an appsink named sink");
+    Ok((pipeline, src, sink))
+}
+
 /// The `VideoInfo` of BGR frames of `width` x `height`.
 pub fn info(width: u32, height: u32) -> gst_video::VideoInfo {
     gst_video::VideoInfo::builder(gst_video::VideoFormat::Bgr, width, height)
@@ -143,27 +164,18 @@ pub fn run_collecting(
     height: usize,
     buffers: Vec<gst::Buffer>,
 ) -> Outcome {
-    init();
-    let pipeline = match gst::parse::launch(&format!(
+    let (pipeline, src, sink) = match app_pipeline(&format!(
         "appsrc name=src format=time caps=video/x-raw,format={format},width={width},height={height},framerate=30/1 \
          ! {element} ! appsink name=sink sync=false"
     )) {
-        Ok(p) => p.downcast::<gst::Pipeline>().expect("a pipeline"),
+        Ok(parts) => parts,
         Err(e) => {
             return Outcome {
-                error: Some(e.to_string()),
+                error: Some(e),
                 ..Outcome::default()
             };
         }
     };
-    let src = pipeline
-        .by_name("src")
-        .and_downcast::<gst_app::AppSrc>()
-        .expect("appsrc");
-    let sink = pipeline
-        .by_name("sink")
-        .and_downcast::<gst_app::AppSink>()
-        .expect("appsink");
     let bus = pipeline.bus().expect("a bus");
     let mut outcome = Outcome::default();
     let started = pipeline.set_state(gst::State::Playing).is_ok();

@@ -1,6 +1,6 @@
 //! An output blob as converters read it: dims, typed values and layout, borrowed.
 
-use gva_meta::{Layout, Precision};
+use gva_meta_types::{Layout, Precision};
 use ndarray::{ArrayViewD, IxDyn};
 
 use super::ConverterError;

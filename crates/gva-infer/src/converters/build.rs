@@ -118,6 +118,17 @@ impl OutputConverter {
         )
     }
 
+    /// The labels its results are named by (empty for converters without labels).
+    pub fn labels(&self) -> &[String] {
+        match self {
+            Self::DetectionOutput(c) => &c.labels,
+            Self::BoxesLabels(c) => &c.labels,
+            Self::YoloV8(c) => &c.labels,
+            Self::Label(c) => &c.labels,
+            Self::Text(_) | Self::RawDataCopy(_) => &[],
+        }
+    }
+
     /// Which converter it is.
     pub fn converter(&self) -> Converter {
         match self {

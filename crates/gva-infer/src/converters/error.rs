@@ -1,6 +1,6 @@
 //! Why a converter could not turn an output blob into results.
 
-use gva_meta::Precision;
+use gva_meta_types::Precision;
 
 /// Why a converter could not be built or could not read an output blob.
 ///

@@ -7,7 +7,8 @@
 //!
 //! [`Converter::from_name`] is the registry of names, including DL Streamer's deprecated
 //! aliases; [`OutputConverter::new`] builds a configured converter from a model-proc item and
-//! the element's settings.
+//! the element's settings; [`OutputPlan`] picks and checks a converter per model output for an
+//! element's [`Task`], and converts each request's outputs into each input's results.
 //!
 //! ```
 //! use gva_infer::converters::{Blob, DetectionOutput};
@@ -33,6 +34,7 @@ mod detection_output;
 mod error;
 mod label;
 mod nms;
+mod plan;
 mod raw_data_copy;
 mod results;
 mod text;
@@ -45,6 +47,7 @@ pub use detection_output::DetectionOutput;
 pub use error::ConverterError;
 pub use label::{LabelConverter, LabelMethod, UnknownLabelMethod};
 pub use nms::{DEFAULT_IOU_THRESHOLD, Nms, iou};
+pub use plan::{InputResults, OutputPlan, PlanError, PlanItem, PlanResult, Task};
 pub use raw_data_copy::RawDataCopy;
 pub use results::{CLASSIFICATION_RESULT_TYPE, ClassificationResult, Detection, RawTensor};
 pub use text::TextConverter;
@@ -236,8 +239,22 @@ impl std::fmt::Display for UnknownConverter {
 
 impl std::error::Error for UnknownConverter {}
 
-/// The label of `label_id`, when there is a non-empty one (DL Streamer sets no `label` for an
-/// empty one).
+/// The first class id among `detections` that `labels` has no entry for, when labels are
+/// given (without labels every detection is unnamed by choice).
+///
+/// `detection_output` and `boxes_labels` read their class ids from the output's values, so
+/// unlike `yolo_v8` and `label` (whose class count is the output's shape, checked at start)
+/// a label list that is too short only shows when such an id comes.
+pub fn unlabelled_class(labels: &[String], detections: &[Detection]) -> Option<usize> {
+    if labels.is_empty() {
+        return None;
+    }
+    detections
+        .iter()
+        .map(|d| d.label_id)
+        .find(|&id| id >= labels.len())
+}
+
 /// The model input size as floats, refusing a zero dimension (boxes are scaled by it).
 fn input_size(
     converter: &'static str,
@@ -258,6 +275,8 @@ fn input_size(
     Ok((width as f64, height as f64))
 }
 
+/// The label of `label_id`, when there is a non-empty one (DL Streamer sets no `label` for an
+/// empty one).
 fn label_of(labels: &[String], label_id: usize) -> Option<String> {
     labels.get(label_id).filter(|l| !l.is_empty()).cloned()
 }

@@ -1,6 +1,6 @@
 //! What converters produce: plain values that the elements attach as SPEC §2 says.
 
-use gva_meta::{Layout, Precision};
+use gva_meta_types::{Layout, Precision};
 
 /// The `type` field DL Streamer sets on the results of the `label` and `text` converters.
 pub const CLASSIFICATION_RESULT_TYPE: &str = "classification_result";

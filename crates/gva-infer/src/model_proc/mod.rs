@@ -23,7 +23,7 @@ mod schema;
 
 use std::path::{Path, PathBuf};
 
-use gva_meta::Precision;
+use gva_meta_types::Precision;
 use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
 

@@ -1,6 +1,6 @@
 //! The parsed model-proc: typed pre-processing and post-processing descriptions.
 
-use gva_meta::Precision;
+use gva_meta_types::Precision;
 use serde::Deserialize;
 use serde_json::{Map, Value};
 

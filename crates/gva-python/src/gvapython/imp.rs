@@ -8,8 +8,9 @@ use gst::subclass::prelude::*;
 use gst_base::subclass::prelude::*;
 use pyo3::prelude::*;
 
-use crate::callback::{self, Arguments, Target};
+use crate::callback::{self, Arguments, Loaded, Target};
 use crate::seam::FrameApi;
+use crate::shutdown::{self, Release};
 use crate::{interpreter, thread_state};
 
 static CAT: LazyLock<gst::DebugCategory> = LazyLock::new(|| {
@@ -48,11 +49,62 @@ impl Default for Settings {
     }
 }
 
-/// The resolved callable; kept across NULL→PLAYING→NULL so a class instance keeps its state.
+/// The resolved callable; kept across NULL→PLAYING→NULL so a class instance keeps its state,
+/// released when the element is disposed (or when the application exits, see `shutdown.rs`).
 struct Callback {
-    function: Py<PyAny>,
-    name: String,
+    /// `None` once released.
+    loaded: Option<Loaded>,
+    name: Arc<str>,
     api: FrameApi,
+}
+
+impl Callback {
+    /// Releases the Python objects now (`py`: attached).
+    fn release(mut self, py: Python<'_>) {
+        if let Some(loaded) = self.loaded.take() {
+            loaded.release(py);
+        }
+    }
+}
+
+impl Drop for Callback {
+    /// The last reference may go on any thread, attached or not: release through the GIL, or —
+    /// when the interpreter is gone or ending — leave the objects to it (a decref then could
+    /// run `__del__` on a dying interpreter or end this thread).
+    fn drop(&mut self) {
+        if let Some(loaded) = self.loaded.take()
+            && let Err(refused) = thread_state::with_gil(move |py| loaded.release(py))
+        {
+            gst::debug!(
+                CAT,
+                "{}: Python is ending, its objects are left to it",
+                self.name
+            );
+            std::mem::forget(refused);
+        }
+    }
+}
+
+/// The element's callback, shared with the exit hook, which empties it.
+#[derive(Default)]
+struct Slot(Mutex<Option<Arc<Callback>>>);
+
+impl Release for Slot {
+    fn release(&self, py: Python<'_>) {
+        let taken = lock(&self.0).take();
+        // A frame still running elsewhere (the hook timed out) keeps a clone; its drop releases.
+        if let Some(callback) = taken.and_then(Arc::into_inner) {
+            callback.release(py);
+        }
+    }
+}
+
+/// What a frame's call gave.
+enum Called {
+    /// No callback: not started, or released by the exit hook.
+    Nothing,
+    /// `(truthy, was None)` or the traceback, and the callable's name for messages.
+    Done(Result<(bool, bool), String>, Arc<str>),
 }
 
 /// What the negotiated caps decide.
@@ -65,7 +117,7 @@ struct State {
 pub struct GvaPython {
     settings: Mutex<Settings>,
     state: Mutex<State>,
-    callback: Mutex<Option<Arc<Callback>>>,
+    callback: Arc<Slot>,
     warned_none: std::sync::atomic::AtomicBool,
 }
 
@@ -81,6 +133,23 @@ impl ObjectSubclass for GvaPython {
 }
 
 impl ObjectImpl for GvaPython {
+    fn constructed(&self) {
+        self.parent_constructed();
+        let slot: Arc<dyn Release> = self.callback.clone();
+        shutdown::register(Arc::downgrade(&slot));
+    }
+
+    /// Releases the Python objects (with the interpreter attached, so the instance's `__del__`
+    /// runs now). Runs on whichever thread drops the last reference: `gst-launch-1.0` at exit,
+    /// an application's `del pipeline`.
+    fn dispose(&self) {
+        let taken = lock(&self.callback.0).take();
+        if taken.is_some() {
+            gst::debug!(CAT, imp = self, "disposed: releasing the Python callback");
+        }
+        drop(taken);
+    }
+
     fn properties() -> &'static [glib::ParamSpec] {
         static PROPERTIES: LazyLock<Vec<glib::ParamSpec>> = LazyLock::new(|| {
             vec![
@@ -229,22 +298,27 @@ impl GvaPython {
 
         interpreter::ensure().map_err(|e| gst::error_msg!(gst::LibraryError::Init, ("{}", e)))?;
         thread_state::with_gil(|py| {
+            if let Err(e) = shutdown::install_exit_hook(py) {
+                gst::warning!(CAT, imp = self, "could not register the exit hook: {e}");
+            }
             let api = FrameApi::import(py).map_err(|e| {
                 format!(
                     "gvapython needs the gstgva package in the Python environment:\n{}",
                     callback::traceback(py, &e)
                 )
             })?;
-            let function = callback::load(py, &target)?;
+            let loaded = callback::load(py, &target)?;
             Ok(Arc::new(Callback {
-                function,
+                loaded: Some(loaded),
                 name: match &target.class {
                     Some(c) => format!("{c}.{}", target.function),
                     None => target.function.clone(),
-                },
+                }
+                .into(),
                 api,
             }))
         })
+        .unwrap_or_else(|_| Err("the Python interpreter is shutting down".to_owned()))
         .map_err(|e: String| {
             gst::error_msg!(
                 gst::LibraryError::Init,
@@ -261,7 +335,7 @@ impl BaseTransformImpl for GvaPython {
     const TRANSFORM_IP_ON_PASSTHROUGH: bool = false;
 
     fn start(&self) -> Result<(), gst::ErrorMessage> {
-        if lock(&self.callback).is_some() {
+        if lock(&self.callback.0).is_some() {
             gst::debug!(
                 CAT,
                 imp = self,
@@ -270,7 +344,7 @@ impl BaseTransformImpl for GvaPython {
             return Ok(());
         }
         let callback = self.load_callback()?;
-        *lock(&self.callback) = Some(callback);
+        *lock(&self.callback.0) = Some(callback);
         Ok(())
     }
 
@@ -298,31 +372,47 @@ impl BaseTransformImpl for GvaPython {
     }
 
     fn transform_ip(&self, buf: &mut gst::BufferRef) -> Result<gst::FlowSuccess, gst::FlowError> {
-        let Some(callback) = lock(&self.callback).clone() else {
-            gst::element_imp_error!(
-                self,
-                gst::CoreError::StateChange,
-                ("gvapython was not started")
-            );
-            return Err(gst::FlowError::Error);
-        };
         let info = lock(&self.state).info.clone();
         let buffer = buf.as_mut_ptr();
-        let outcome = thread_state::with_gil(|py| {
+        // The callback is taken inside the GIL so that its last reference never goes outside it.
+        let called = thread_state::with_gil(|py| {
+            let Some(callback) = lock(&self.callback.0).clone() else {
+                return Called::Nothing;
+            };
+            let Some(loaded) = &callback.loaded else {
+                return Called::Nothing;
+            };
             let called = callback
                 .api
                 .with_frame(py, buffer, info.as_deref(), |frame| {
-                    callback
+                    loaded
                         .function
                         .bind(py)
                         .call1((frame,))
                         .and_then(|r| Ok((r.is_truthy()?, r.is_none())))
                 });
-            match called {
+            let outcome = match called {
                 Ok(Ok(result)) => Ok(result),
                 Ok(Err(e)) | Err(e) => Err(callback::traceback(py, &e)),
-            }
+            };
+            Called::Done(outcome, callback.name.clone())
         });
+        let (outcome, name) = match called {
+            Ok(Called::Done(outcome, name)) => (outcome, name),
+            Ok(Called::Nothing) if !shutdown::is_closed() => {
+                gst::element_imp_error!(
+                    self,
+                    gst::CoreError::StateChange,
+                    ("gvapython was not started")
+                );
+                return Err(gst::FlowError::Error);
+            }
+            // The application is exiting: its interpreter takes no more frames.
+            Ok(Called::Nothing) | Err(_) => {
+                gst::debug!(CAT, imp = self, "Python is shutting down: frame refused");
+                return Err(gst::FlowError::Flushing);
+            }
+        };
         match outcome {
             Ok((true, _)) => Ok(gst::FlowSuccess::Ok),
             Ok((false, was_none)) => {
@@ -336,7 +426,7 @@ impl BaseTransformImpl for GvaPython {
                         imp = self,
                         "{} returned None: the frame is dropped (return True to pass it on); \
                          warning once",
-                        callback.name
+                        name
                     );
                 }
                 Ok(gst_base::BASE_TRANSFORM_FLOW_DROPPED)
@@ -345,7 +435,7 @@ impl BaseTransformImpl for GvaPython {
                 gst::element_imp_error!(
                     self,
                     gst::LibraryError::Failed,
-                    ("Python error in {}:\n{}", callback.name, traceback)
+                    ("Python error in {}:\n{}", name, traceback)
                 );
                 Err(gst::FlowError::Error)
             }
