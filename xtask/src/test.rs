@@ -38,18 +38,22 @@ pub fn run_tests(p: &Project, cargo_args: &[String]) -> Result<()> {
 
     // What a Rust user runs first: `cargo test` in debug of the crates an application depends
     // on (gstreamer-rs checks more in debug builds), and their API docs without a warning.
-    step("cargo tests in debug (gva-meta, gva-infer)", || {
-        let mut cmd = p.cargo();
-        cmd.args(["test", "-p", "gva-meta", "-p", "gva-infer"]);
-        env::apply(&mut cmd, &vars);
-        require_setup(p, &mut cmd)?;
-        exec(&mut cmd)
-    })?;
+    step(
+        "cargo tests in debug (gva-meta-types, gva-meta, gva-infer)",
+        || {
+            let mut cmd = p.cargo();
+            cmd.arg("test").args(RUST_API);
+            env::apply(&mut cmd, &vars);
+            require_setup(p, &mut cmd)?;
+            exec(&mut cmd)
+        },
+    )?;
 
     step("API docs (cargo doc, warnings are errors)", || {
         exec(
             p.cargo()
-                .args(["doc", "--no-deps", "-p", "gva-meta", "-p", "gva-infer"])
+                .args(["doc", "--no-deps"])
+                .args(RUST_API)
                 .env("RUSTDOCFLAGS", "-D warnings"),
         )
     })?;
@@ -94,6 +98,10 @@ pub fn run(p: &Project, args: &[String]) -> Result<()> {
     println!("\nall tests passed");
     Ok(())
 }
+
+/// The crates a Rust application depends on (gva-meta-types comes with both), as cargo's
+/// package arguments.
+const RUST_API: [&str; 6] = ["-p", "gva-meta-types", "-p", "gva-meta", "-p", "gva-infer"];
 
 /// Makes tests that need the set-up fail rather than skip (`GVA_REQUIRE_SETUP=1`), and points
 /// them at the `.venv`'s OpenVINO whatever gva-infer's build found (a build made before
