@@ -7,8 +7,8 @@ when it meets a Rust frame on the way (an ``extern "C"`` vfunc trampoline, a ``c
 guard that calls ``PyGILState_Release``): a streaming thread caught in a ``gvapython`` callback,
 and any thread on which Python runs while our Rust code is on its stack — a pad probe, an
 ``appsink`` signal handler or a bus sync handler downstream of an inference element (its request
-pool pushes the frames from its own Rust thread), or behind a ``sink_event`` of ours forwarding
-an event. It shows when libgcc's unwinder is the global one — as in every application that also
+pool pushes the frames from its own Rust thread), or behind any of our elements forwarding an
+event (every vfunc of ours is Rust code, ``sink_event`` included). It shows when libgcc's unwinder is the global one — as in every application that also
 loads OpenVINO, which has to preload it (see README) — so every application here preloads it.
 
 Each scenario runs ``RUNS`` times (in parallel processes); each run must end with the exact
@@ -126,7 +126,38 @@ def on_buffer(pad, info):
     return Gst.PadProbeReturn.OK
 
 
-DETECT = f"gvadetect model={MODELS}/detector_ssd.xml model-proc={MODELS}/detector_ssd.json"
+def detected():
+    # gvadetect, then a PyGObject probe on the frames it pushes (from its pool's thread).
+    p = launch(
+        f"gvadetect model={MODELS}/detector_ssd.xml model-proc={MODELS}/detector_ssd.json "
+        "! identity name=tap ! fakesink sync=false"
+    )
+    p.get_by_name("tap").get_static_pad("src").add_probe(Gst.PadProbeType.BUFFER, on_buffer)
+    return p
+
+
+def run_until_ctrl_c():
+    # A GLib main loop; Ctrl-C caught as DL Streamer's samples catch it.
+    def ready():
+        print("playing", flush=True)
+        return False
+
+    GLib.idle_add(ready)
+    mainloop = GLib.MainLoop()
+    try:
+        mainloop.run()
+    except KeyboardInterrupt:
+        pass
+    print("Exiting", flush=True)
+
+
+def drive(make):
+    # Plays the pipeline `make()` builds and watches its bus, on the calling thread.
+    p = make()
+    p.set_state(Gst.State.PLAYING)
+    bus = p.get_bus()
+    while True:
+        bus.timed_pop_filtered(Gst.SECOND, Gst.MessageType.EOS | Gst.MessageType.ERROR)
 """
 
 APPS = {
@@ -139,7 +170,7 @@ print("leaving", flush=True)
 """,
     # sys.exit(3) while the pipeline plays.
     "sys_exit": """
-p = pipeline()
+p = make()
 p.set_state(Gst.State.PLAYING)
 assert streaming.wait(20)
 print("leaving", flush=True)
@@ -147,36 +178,15 @@ sys.exit(3)
 """,
     # Ctrl-C on a GLib main loop, caught as DL Streamer's samples catch it.
     "ctrl_c": """
-p = pipeline()
+p = make()
 p.set_state(Gst.State.PLAYING)
 assert streaming.wait(20)
-
-
-def ready():
-    print("playing", flush=True)
-    return False
-
-
-GLib.idle_add(ready)
-mainloop = GLib.MainLoop()
-try:
-    mainloop.run()
-except KeyboardInterrupt:
-    pass
-print("Exiting", flush=True)
+run_until_ctrl_c()
 """,
     # The pipeline belongs to another thread (it plays it and watches its bus); the main
     # thread calls sys.exit(4).
     "other_thread": """
-def drive():
-    p = pipeline()
-    p.set_state(Gst.State.PLAYING)
-    bus = p.get_bus()
-    while True:
-        bus.timed_pop_filtered(Gst.SECOND, Gst.MessageType.EOS | Gst.MessageType.ERROR)
-
-
-threading.Thread(target=drive, daemon=True).start()
+threading.Thread(target=drive, args=(make,), daemon=True).start()
 assert streaming.wait(20)
 print("leaving", flush=True)
 sys.exit(4)
@@ -213,15 +223,6 @@ print("Exiting", flush=True)
 }
 
 APPS |= {
-    # A PyGObject pad probe after gvadetect (it runs on the request pool's thread); sys.exit(3).
-    "detect_probe": """
-p = launch(f"{DETECT} ! identity name=tap ! fakesink sync=false")
-p.get_by_name("tap").get_static_pad("src").add_probe(Gst.PadProbeType.BUFFER, on_buffer)
-p.set_state(Gst.State.PLAYING)
-assert streaming.wait(20)
-print("leaving", flush=True)
-sys.exit(3)
-""",
     # An appsink new-sample handler after gvaclassify on regions; returns from the script.
     "classify_appsink": """
 from gstgva import VideoFrame
@@ -288,44 +289,13 @@ assert streaming.wait(20)
 print("leaving", flush=True)
 sys.exit(6)
 """,
-    # Ctrl-C on a GLib main loop application with gvadetect and a probe after it.
-    "detect_ctrl_c": """
-p = launch(f"{DETECT} ! fakesink name=sink sync=false")
-p.get_by_name("sink").get_static_pad("sink").add_probe(Gst.PadProbeType.BUFFER, on_buffer)
-p.set_state(Gst.State.PLAYING)
-assert streaming.wait(20)
+}
 
-
-def ready():
-    print("playing", flush=True)
-    return False
-
-
-GLib.idle_add(ready)
-mainloop = GLib.MainLoop()
-try:
-    mainloop.run()
-except KeyboardInterrupt:
-    pass
-print("Exiting", flush=True)
-""",
-    # A daemon thread plays a gvadetect pipeline and watches its bus; the main thread calls
-    # sys.exit(4).
-    "detect_daemon_thread": """
-def drive():
-    p = launch(f"{DETECT} ! identity name=tap ! fakesink sync=false")
-    p.get_by_name("tap").get_static_pad("src").add_probe(Gst.PadProbeType.BUFFER, on_buffer)
-    p.set_state(Gst.State.PLAYING)
-    bus = p.get_bus()
-    while True:
-        bus.timed_pop_filtered(Gst.SECOND, Gst.MessageType.EOS | Gst.MessageType.ERROR)
-
-
-threading.Thread(target=drive, daemon=True).start()
-assert streaming.wait(20)
-print("leaving", flush=True)
-sys.exit(4)
-""",
+# The pipeline the scenarios above that call make() build: gvapython's (`pipeline`), or, for
+# the same exits with gvadetect and a PyGObject probe after it (`detected`; the probe runs on
+# gvadetect's own Rust thread), "detect_<scenario>".
+MAKERS = {name: "pipeline" for name in APPS} | {
+    f"detect_{name}": "detected" for name in ("sys_exit", "ctrl_c", "other_thread")
 }
 
 # (exit status, stdout) each scenario must give.
@@ -335,12 +305,12 @@ EXPECTED = {
     "ctrl_c": (0, "playing\nExiting\nreleased\n"),
     "other_thread": (4, "leaving\nreleased\n"),
     "bus_callback": (0, "pipeline ended\nreleased\n"),
-    "detect_probe": (3, "leaving\n"),
+    "detect_sys_exit": (3, "leaving\n"),
     "classify_appsink": (0, "region 8 8 32 32 red\nleaving\n"),
     "track_sync_handler": (5, "leaving\n"),
     "fpscounter_event_probe": (6, "leaving\n"),
     "detect_ctrl_c": (0, "playing\nExiting\n"),
-    "detect_daemon_thread": (4, "leaving\n"),
+    "detect_other_thread": (4, "leaving\n"),
 }
 INTERRUPTED = {"ctrl_c", "detect_ctrl_c"}
 
@@ -375,13 +345,14 @@ def run_app(script: Path, interrupt: bool) -> tuple[int | str, str, str]:
     return proc.returncode, first + out, err
 
 
-@pytest.mark.parametrize("scenario", sorted(APPS))
+@pytest.mark.parametrize("scenario", sorted(MAKERS))
 def test_application_exits_with_its_own_status(tmp_path: Path, scenario: str) -> None:
     module = tmp_path / "sleeper.py"
     module.write_text(textwrap.dedent(MODULE))
     script = tmp_path / f"{scenario}.py"
     header = f"MODULE = {str(module)!r}\nMODELS = {str(MODELS)!r}\n"
-    script.write_text(header + PRELUDE + APPS[scenario])
+    app = APPS[scenario.removeprefix("detect_")]
+    script.write_text(header + PRELUDE + f"make = {MAKERS[scenario]}\n" + app)
     with ThreadPoolExecutor(PARALLEL) as pool:
         runs = list(
             pool.map(lambda _: run_app(script, scenario in INTERRUPTED), range(RUNS))

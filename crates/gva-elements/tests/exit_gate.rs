@@ -193,16 +193,7 @@ fn once_the_gate_is_closed_no_element_passes_anything_on() {
 /// no CPython symbol, so it loads in a plain `gst-launch-1.0`.
 #[test]
 fn the_plugin_does_not_link_python() {
-    let exe = std::env::current_exe().expect("this test's path");
-    let plugin = exe
-        .parent()
-        .expect("the test binary's folder")
-        .join("libgstgva.so");
-    assert!(
-        plugin.is_file(),
-        "{} is missing: cargo builds the plugin's cdylib next to the test binaries",
-        plugin.display()
-    );
+    let plugin = common::built_plugin();
     let readelf = |args: &[&str]| {
         let out = std::process::Command::new("readelf")
             .args(args)

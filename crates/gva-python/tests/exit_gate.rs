@@ -5,8 +5,9 @@
 //!
 //! One test function: closing the gate is for good in a process (this test binary's own).
 
-use std::path::Path;
+mod common;
 
+use common::init;
 use gst::prelude::*;
 use gst_check::Harness;
 
@@ -22,28 +23,6 @@ def process_frame(frame):
     frame.add_message(str(calls))
     return True
 ";
-
-fn init() {
-    let venv_python = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../.venv/bin/python");
-    // SAFETY: the test's only thread, before GStreamer or Python start threads of their own.
-    unsafe {
-        if std::env::var_os("GVA_PYTHON_EXE").is_none()
-            && std::env::var_os("VIRTUAL_ENV").is_none()
-            && venv_python.exists()
-        {
-            std::env::set_var("GVA_PYTHON_EXE", &venv_python);
-        }
-        if std::env::var_os("GST_REGISTRY_1_0").is_none() {
-            std::env::set_var(
-                "GST_REGISTRY_1_0",
-                std::env::temp_dir().join("gvapython-tests-registry.bin"),
-            );
-        }
-    }
-    gst::init().unwrap();
-    gstgvapython::plugin_register_static().unwrap();
-    gva_meta::register().unwrap();
-}
 
 fn frame(i: u64) -> gst::Buffer {
     let mut buffer = gst::Buffer::from_mut_slice(vec![i as u8; 256]);
