@@ -495,16 +495,7 @@ fn stdout_is_the_default() {
 /// A folder holding only this build's gva plugin (the cdylib cargo builds next to this test
 /// binary), for `GST_PLUGIN_PATH`.
 fn plugin_dir() -> PathBuf {
-    let exe = std::env::current_exe().expect("this test's path");
-    let built = exe
-        .parent()
-        .expect("the test binary's folder")
-        .join("libgstgva.so");
-    assert!(
-        built.is_file(),
-        "{} is missing: cargo builds the plugin's cdylib next to the test binaries",
-        built.display()
-    );
+    let built = common::built_plugin();
     let dir = temp_path("plugins");
     std::fs::create_dir_all(&dir).expect("a plugin folder");
     let link = dir.join("libgstgva.so");

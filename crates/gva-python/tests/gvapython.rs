@@ -2,12 +2,15 @@
 //! Python scripts that each test writes to its own temporary file.
 //!
 //! The embedded interpreter is the project's `.venv` (it has `gstgva` and numpy): the plugin's
-//! default when built with `PYO3_PYTHON=.venv/bin/python`; otherwise [`init`] points
+//! default when built with `PYO3_PYTHON=.venv/bin/python`; otherwise [`init`](common::init) points
 //! `GVA_PYTHON_EXE` at it.
 
+mod common;
+
+use common::init;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex, Once};
+use std::sync::{Arc, Mutex};
 
 use gst::prelude::*;
 use gst_check::Harness;
@@ -15,32 +18,6 @@ use gva_meta::VideoFrame;
 
 const TIMEOUT: gst::ClockTime = gst::ClockTime::from_seconds(60);
 const GRAY_CAPS: &str = "video/x-raw,format=GRAY8,width=16,height=16,framerate=30/1";
-
-fn init() {
-    static INIT: Once = Once::new();
-    INIT.call_once(|| {
-        let venv_python = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../.venv/bin/python");
-        // SAFETY: runs once, before GStreamer or Python start any thread of their own; the other
-        // test threads are blocked on this Once.
-        unsafe {
-            if std::env::var_os("GVA_PYTHON_EXE").is_none()
-                && std::env::var_os("VIRTUAL_ENV").is_none()
-                && venv_python.exists()
-            {
-                std::env::set_var("GVA_PYTHON_EXE", &venv_python);
-            }
-            if std::env::var_os("GST_REGISTRY_1_0").is_none() {
-                std::env::set_var(
-                    "GST_REGISTRY_1_0",
-                    std::env::temp_dir().join("gvapython-tests-registry.bin"),
-                );
-            }
-        }
-        gst::init().unwrap();
-        gstgvapython::plugin_register_static().unwrap();
-        gva_meta::register().unwrap();
-    });
-}
 
 /// A Python file written by a test; deleted when dropped.
 struct Script(PathBuf);

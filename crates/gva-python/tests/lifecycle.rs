@@ -4,38 +4,15 @@
 //! attached, whichever thread drops the last reference: the instance's `__del__` runs at once and
 //! the module leaves `sys.modules`.
 
+mod common;
+
+use common::init;
 use std::path::{Path, PathBuf};
-use std::sync::Once;
 
 use gst::prelude::*;
 use pyo3::prelude::*;
 
 const CAPS: &str = "video/x-raw,format=GRAY8,width=16,height=16";
-
-fn init() {
-    static INIT: Once = Once::new();
-    INIT.call_once(|| {
-        let venv_python = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../.venv/bin/python");
-        // SAFETY: runs once, before GStreamer or Python start any thread of their own; the other
-        // test threads are blocked on this Once.
-        unsafe {
-            if std::env::var_os("GVA_PYTHON_EXE").is_none()
-                && std::env::var_os("VIRTUAL_ENV").is_none()
-                && venv_python.exists()
-            {
-                std::env::set_var("GVA_PYTHON_EXE", &venv_python);
-            }
-            if std::env::var_os("GST_REGISTRY_1_0").is_none() {
-                std::env::set_var(
-                    "GST_REGISTRY_1_0",
-                    std::env::temp_dir().join("gvapython-tests-registry.bin"),
-                );
-            }
-        }
-        gst::init().unwrap();
-        gstgvapython::plugin_register_static().unwrap();
-    });
-}
 
 /// A scratch folder of this test, removed when dropped.
 struct Scratch(PathBuf);

@@ -52,9 +52,15 @@ impl Sink for Pusher {
             return;
         };
         let result = match frame {
-            Ok(buffer) => element
-                .static_pad("src")
-                .map_or(Err(gst::FlowError::Error), |pad| pad.push(buffer).map(drop)),
+            // Python may run under this push (a probe, an appsink handler downstream), on this
+            // Rust thread: only through the exit gate. Once the application's interpreter is
+            // ending, the frame is dropped and the stream stops as flushing.
+            Ok(buffer) => match gva_exit_gate::enter() {
+                Some(_inside) => element
+                    .static_pad("src")
+                    .map_or(Err(gst::FlowError::Error), |pad| pad.push(buffer).map(drop)),
+                None => Err(gst::FlowError::Flushing),
+            },
             Err(e) => {
                 gst::element_error!(element, gst::StreamError::Failed, ("{}", e));
                 Err(gst::FlowError::Error)
@@ -145,6 +151,8 @@ impl ObjectImpl for GvaBaseInference {
 impl GstObjectImpl for GvaBaseInference {}
 
 impl ElementImpl for GvaBaseInference {
+    gva_exit_gate::gated_post_message!();
+
     /// `video/x-raw` of every format the elements take, any size (the model converts and
     /// resizes); subclasses inherit them.
     fn pad_templates() -> &'static [gst::PadTemplate] {
@@ -163,11 +171,14 @@ impl BaseTransformImpl for GvaBaseInference {
     const PASSTHROUGH_ON_SAME_CAPS: bool = false;
     const TRANSFORM_IP_ON_PASSTHROUGH: bool = false;
 
+    gva_exit_gate::gated_transform_vfuncs!(src_event, query, submit_input_buffer);
+
     /// Reads the model and plans its outputs; failures are `LibraryError::Settings` errors
     /// naming the cause.
     fn start(&self) -> Result<(), gst::ErrorMessage> {
         let settings = lock(&self.settings).clone();
         let element = self.obj();
+        gva_exit_gate::on_start(&*element);
         let flow = Flow::new(Mutex::new(Ok(())));
         let sink = Arc::new(Pusher {
             element: element.downgrade(),
@@ -216,7 +227,12 @@ impl BaseTransformImpl for GvaBaseInference {
     /// frame, and the source reports it. At EOS there is no next frame: the element reports it
     /// itself, as a source would, so the pipeline ends with that error instead of waiting for
     /// an EOS no sink will post.
+    ///
+    /// Once the application's interpreter is ending (see `gva_exit_gate`), events are dropped.
     fn sink_event(&self, event: gst::Event) -> bool {
+        let Some(_inside) = gva_exit_gate::enter() else {
+            return false;
+        };
         if event.is_serialized() {
             self.with_engine(|r| {
                 r.engine.flush();

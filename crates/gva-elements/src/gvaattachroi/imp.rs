@@ -120,6 +120,8 @@ impl ObjectImpl for GvaAttachRoi {
 impl GstObjectImpl for GvaAttachRoi {}
 
 impl ElementImpl for GvaAttachRoi {
+    gva_exit_gate::gated_post_message!();
+
     fn metadata() -> Option<&'static gst::subclass::ElementMetadata> {
         static METADATA: LazyLock<gst::subclass::ElementMetadata> = LazyLock::new(|| {
             gst::subclass::ElementMetadata::new(
@@ -149,7 +151,10 @@ impl BaseTransformImpl for GvaAttachRoi {
     const PASSTHROUGH_ON_SAME_CAPS: bool = false;
     const TRANSFORM_IP_ON_PASSTHROUGH: bool = false;
 
+    gva_exit_gate::gated_transform_vfuncs!(sink_event, src_event, query, submit_input_buffer);
+
     fn start(&self) -> Result<(), gst::ErrorMessage> {
+        gva_exit_gate::on_start(&*self.obj());
         let settings = lock(&self.settings).clone();
         let fixed = settings
             .roi

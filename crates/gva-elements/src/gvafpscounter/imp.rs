@@ -137,6 +137,8 @@ impl ObjectImpl for GvaFpsCounter {
 impl GstObjectImpl for GvaFpsCounter {}
 
 impl ElementImpl for GvaFpsCounter {
+    gva_exit_gate::gated_post_message!();
+
     fn metadata() -> Option<&'static gst::subclass::ElementMetadata> {
         static METADATA: LazyLock<gst::subclass::ElementMetadata> = LazyLock::new(|| {
             gst::subclass::ElementMetadata::new(
@@ -177,7 +179,10 @@ impl BaseTransformImpl for GvaFpsCounter {
     const PASSTHROUGH_ON_SAME_CAPS: bool = true;
     const TRANSFORM_IP_ON_PASSTHROUGH: bool = true;
 
+    gva_exit_gate::gated_transform_vfuncs!(src_event, query, submit_input_buffer);
+
     fn start(&self) -> Result<(), gst::ErrorMessage> {
+        gva_exit_gate::on_start(&*self.obj());
         let settings = lock(&self.settings).clone();
         let intervals = parse_intervals(&settings.interval)
             .map_err(|e| gst::error_msg!(gst::LibraryError::Settings, ("gvafpscounter: {}", e)))?;
@@ -208,6 +213,9 @@ impl BaseTransformImpl for GvaFpsCounter {
     }
 
     fn sink_event(&self, event: gst::Event) -> bool {
+        let Some(_inside) = gva_exit_gate::enter() else {
+            return false;
+        };
         if event.type_() == gst::EventType::Eos
             && let Some(name) = self.stream()
         {

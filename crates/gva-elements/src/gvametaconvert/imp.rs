@@ -250,6 +250,8 @@ impl ObjectImpl for GvaMetaConvert {
 impl GstObjectImpl for GvaMetaConvert {}
 
 impl ElementImpl for GvaMetaConvert {
+    gva_exit_gate::gated_post_message!();
+
     fn metadata() -> Option<&'static gst::subclass::ElementMetadata> {
         static META: LazyLock<gst::subclass::ElementMetadata> = LazyLock::new(|| {
             gst::subclass::ElementMetadata::new(
@@ -273,7 +275,10 @@ impl BaseTransformImpl for GvaMetaConvert {
     const PASSTHROUGH_ON_SAME_CAPS: bool = false;
     const TRANSFORM_IP_ON_PASSTHROUGH: bool = false;
 
+    gva_exit_gate::gated_transform_vfuncs!(sink_event, src_event, query, submit_input_buffer);
+
     fn start(&self) -> Result<(), gst::ErrorMessage> {
+        gva_exit_gate::on_start(&*self.obj());
         if let Err(problem) = &lock(&self.settings).parsed_tags {
             return Err(gst::error_msg!(
                 gst::LibraryError::Settings,
@@ -316,7 +321,8 @@ impl BaseTransformImpl for GvaMetaConvert {
             }
             settings.signal_handoffs
         };
-        if signal_handoffs {
+        // Handlers are application code, run under this vfunc: through the exit gate.
+        if signal_handoffs && let Some(_inside) = gva_exit_gate::enter() {
             // A new reference, not a copy: handlers see the buffer with its JSON.
             let buffer = buf.to_owned();
             self.obj().emit_by_name::<()>("handoff", &[&buffer]);

@@ -84,6 +84,8 @@ impl ObjectImpl for GvaMetaPublish {
 impl GstObjectImpl for GvaMetaPublish {}
 
 impl ElementImpl for GvaMetaPublish {
+    gva_exit_gate::gated_post_message!();
+
     fn metadata() -> Option<&'static gst::subclass::ElementMetadata> {
         static META: LazyLock<gst::subclass::ElementMetadata> = LazyLock::new(|| {
             gst::subclass::ElementMetadata::new(
@@ -160,7 +162,10 @@ impl BaseTransformImpl for GvaMetaPublish {
     const PASSTHROUGH_ON_SAME_CAPS: bool = true;
     const TRANSFORM_IP_ON_PASSTHROUGH: bool = true;
 
+    gva_exit_gate::gated_transform_vfuncs!(src_event, query, submit_input_buffer);
+
     fn start(&self) -> Result<(), gst::ErrorMessage> {
+        gva_exit_gate::on_start(&*self.obj());
         let settings = lock(&self.settings).clone();
         gst::debug!(CAT, imp = self, "starting with {settings:?}");
         let publisher = self.open(&settings).map_err(|e| e.to_error_message())?;
@@ -184,6 +189,9 @@ impl BaseTransformImpl for GvaMetaPublish {
     }
 
     fn sink_event(&self, event: gst::Event) -> bool {
+        let Some(_inside) = gva_exit_gate::enter() else {
+            return false;
+        };
         if let gst::EventView::Eos(_) = event.view()
             && let Some(state) = lock(&self.state).as_mut()
         {
@@ -196,7 +204,10 @@ impl BaseTransformImpl for GvaMetaPublish {
         &self,
         buffer: &gst::Buffer,
     ) -> Result<gst::FlowSuccess, gst::FlowError> {
-        if lock(&self.settings).signal_handoffs {
+        // Handlers are application code, run under this vfunc: through the exit gate.
+        if lock(&self.settings).signal_handoffs
+            && let Some(_inside) = gva_exit_gate::enter()
+        {
             self.obj().emit_by_name::<()>("handoff", &[buffer]);
         }
         let Some(meta) = buffer.meta::<JsonMeta>() else {

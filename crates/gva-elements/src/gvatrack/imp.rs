@@ -129,6 +129,8 @@ impl ObjectImpl for GvaTrack {
 impl GstObjectImpl for GvaTrack {}
 
 impl ElementImpl for GvaTrack {
+    gva_exit_gate::gated_post_message!();
+
     fn metadata() -> Option<&'static gst::subclass::ElementMetadata> {
         static METADATA: LazyLock<gst::subclass::ElementMetadata> = LazyLock::new(|| {
             gst::subclass::ElementMetadata::new(
@@ -160,7 +162,10 @@ impl BaseTransformImpl for GvaTrack {
     const PASSTHROUGH_ON_SAME_CAPS: bool = false;
     const TRANSFORM_IP_ON_PASSTHROUGH: bool = false;
 
+    gva_exit_gate::gated_transform_vfuncs!(src_event, query, submit_input_buffer);
+
     fn start(&self) -> Result<(), gst::ErrorMessage> {
+        gva_exit_gate::on_start(&*self.obj());
         let settings = lock(&self.settings).clone();
         match settings.device.as_deref() {
             None | Some("") => {}
@@ -204,6 +209,9 @@ impl BaseTransformImpl for GvaTrack {
     }
 
     fn sink_event(&self, event: gst::Event) -> bool {
+        let Some(_inside) = gva_exit_gate::enter() else {
+            return false;
+        };
         // A new stream or a seek: what was tracked before is not on the next frames.
         if matches!(
             event.type_(),

@@ -76,6 +76,8 @@ impl ObjectImpl for GvaWatermark {
 impl GstObjectImpl for GvaWatermark {}
 
 impl ElementImpl for GvaWatermark {
+    gva_exit_gate::gated_post_message!();
+
     fn metadata() -> Option<&'static gst::subclass::ElementMetadata> {
         static METADATA: LazyLock<gst::subclass::ElementMetadata> = LazyLock::new(|| {
             gst::subclass::ElementMetadata::new(
@@ -102,7 +104,10 @@ impl BaseTransformImpl for GvaWatermark {
     const PASSTHROUGH_ON_SAME_CAPS: bool = false;
     const TRANSFORM_IP_ON_PASSTHROUGH: bool = false;
 
+    gva_exit_gate::gated_transform_vfuncs!(sink_event, src_event, query, submit_input_buffer);
+
     fn start(&self) -> Result<(), gst::ErrorMessage> {
+        gva_exit_gate::on_start(&*self.obj());
         let device = lock(&self.settings).device.clone();
         match device.as_deref() {
             None | Some("CPU") => Ok(()),

@@ -24,6 +24,21 @@ pub fn init() {
     });
 }
 
+/// The gva plugin this build made: the cdylib cargo builds next to the test binaries.
+pub fn built_plugin() -> PathBuf {
+    let exe = std::env::current_exe().expect("this test's path");
+    let built = exe
+        .parent()
+        .expect("the test binary's folder")
+        .join("libgstgva.so");
+    assert!(
+        built.is_file(),
+        "{} is missing: cargo builds the plugin's cdylib next to the test binaries",
+        built.display()
+    );
+    built
+}
+
 /// A generated test model (`cargo xtask models`), by file name.
 pub fn model(name: &str) -> String {
     let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))

@@ -90,11 +90,12 @@ impl Drop for Callback {
 struct Slot(Mutex<Option<Arc<Callback>>>);
 
 impl Release for Slot {
-    fn release(&self, py: Python<'_>) {
+    /// Run by the exit hook, with the GIL held.
+    fn release(&self) {
         let taken = lock(&self.0).take();
         // A frame still running elsewhere (the hook timed out) keeps a clone; its drop releases.
         if let Some(callback) = taken.and_then(Arc::into_inner) {
-            callback.release(py);
+            Python::attach(|py| callback.release(py));
         }
     }
 }
@@ -233,6 +234,8 @@ impl ObjectImpl for GvaPython {
 impl GstObjectImpl for GvaPython {}
 
 impl ElementImpl for GvaPython {
+    gva_exit_gate::gated_post_message!();
+
     fn metadata() -> Option<&'static gst::subclass::ElementMetadata> {
         static METADATA: LazyLock<gst::subclass::ElementMetadata> = LazyLock::new(|| {
             gst::subclass::ElementMetadata::new(
@@ -297,10 +300,8 @@ impl GvaPython {
         drop(settings);
 
         interpreter::ensure().map_err(|e| gst::error_msg!(gst::LibraryError::Init, ("{}", e)))?;
+        shutdown::on_start(&*self.obj());
         thread_state::with_gil(|py| {
-            if let Err(e) = shutdown::install_exit_hook(py) {
-                gst::warning!(CAT, imp = self, "could not register the exit hook: {e}");
-            }
             let api = FrameApi::import(py).map_err(|e| {
                 format!(
                     "gvapython needs the gstgva package in the Python environment:\n{}",
@@ -333,6 +334,8 @@ impl BaseTransformImpl for GvaPython {
         gst_base::subclass::BaseTransformMode::AlwaysInPlace;
     const PASSTHROUGH_ON_SAME_CAPS: bool = false;
     const TRANSFORM_IP_ON_PASSTHROUGH: bool = false;
+
+    gva_exit_gate::gated_transform_vfuncs!(sink_event, src_event, query, submit_input_buffer);
 
     fn start(&self) -> Result<(), gst::ErrorMessage> {
         if lock(&self.callback.0).is_some() {
