@@ -76,11 +76,21 @@ impl FrameState {
         Ok(unsafe { gst::BufferRef::from_ptr(self.buffer()?) })
     }
 
+    /// The buffer for writing: only a writable buffer (one holder) is ever seen as `&mut`;
+    /// a shared one gives gva-meta's `NotWritable` error, as a write through gva-meta would.
     #[allow(clippy::mut_from_ref)]
     pub(crate) fn buffer_mut(&self) -> PyResult<&mut gst::BufferRef> {
-        // SAFETY: as above; writes are checked for writability by gva-meta, and Python access
+        let buffer = self.buffer()?;
+        // SAFETY: an alive frame's valid buffer (see `buffer_ref`).
+        if unsafe {
+            gst::ffi::gst_mini_object_is_writable(buffer as *const gst::ffi::GstMiniObject)
+        } == 0
+        {
+            return Err(crate::errors::to_py(gva_meta::Error::NotWritable));
+        }
+        // SAFETY: as above, and the buffer is writable: nobody else holds it, and Python access
         // is serialized by the GIL.
-        Ok(unsafe { gst::BufferRef::from_mut_ptr(self.buffer()?) })
+        Ok(unsafe { gst::BufferRef::from_mut_ptr(buffer) })
     }
 }
 
