@@ -31,6 +31,28 @@ VIDEO = ASSETS / "carphone_pristine.mp4"
 MODEL = ASSETS / "face_detection_short_range.tflite"
 MODEL_PROC = SAMPLES / "model_procs" / "face_detection_short_range.json"
 DECODER = SAMPLES / "face_detection_decoder.py"
+# gst-launch-1.0 arguments up to the face regions: the demo video, the detector, its decoder
+# (`… ! gvapython module=face_detection_decoder.py !`, the next element follows).
+FACE_CHAIN = [
+    "gst-launch-1.0",
+    "-q",
+    "filesrc",
+    f"location={VIDEO}",
+    "!",
+    "decodebin",
+    "!",
+    "videoconvert",
+    "!",
+    "video/x-raw,format=BGRx",
+    "!",
+    "gvainference",
+    f"model={MODEL}",
+    f"model-proc={MODEL_PROC}",
+    "!",
+    "gvapython",
+    f"module={DECODER}",
+    "!",
+]
 
 FRAMES, WIDTH, HEIGHT = 120, 176, 144
 REFERENCE = {

@@ -23,13 +23,10 @@ from pathlib import Path
 
 import pytest
 from faces import (
-    DECODER,
+    FACE_CHAIN,
     FRAMES,
     MIN_FACE_SHARE,
-    MODEL,
-    MODEL_PROC,
     SAMPLES,
-    VIDEO,
     require_assets,
     run,
 )
@@ -71,24 +68,7 @@ def test_age_logger_logs_every_face_age_in_gst_launch(tmp_path: Path) -> None:
     kwarg = json.dumps({"log_file_path": str(log)})
     result = run(
         [
-            "gst-launch-1.0",
-            "-q",
-            "filesrc",
-            f"location={VIDEO}",
-            "!",
-            "decodebin",
-            "!",
-            "videoconvert",
-            "!",
-            "video/x-raw,format=BGRx",
-            "!",
-            "gvainference",
-            f"model={MODEL}",
-            f"model-proc={MODEL_PROC}",
-            "!",
-            "gvapython",
-            f"module={DECODER}",
-            "!",
+            *FACE_CHAIN,
             "gvainference",
             "inference-region=roi-list",
             f"model={CLASSIFIER}",
