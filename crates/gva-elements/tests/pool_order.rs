@@ -110,6 +110,8 @@ fn stopping_with_frames_in_flight_does_not_hang_and_restarts() {
         );
     }
     let src = detect.static_pad("src").expect("a src pad");
+    // More frames than gvadetect holds with one request (see below).
+    const IN_FLIGHT: usize = 5;
     for round in 0..2 {
         // Downstream holds the first frame that comes out (a blocking probe, released when
         // the pad deactivates), so the frames behind it stay inside gvadetect.
@@ -121,15 +123,22 @@ fn stopping_with_frames_in_flight_does_not_hang_and_restarts() {
             .expect("a blocking probe");
         while inside_rx.try_recv().is_ok() {}
         pipeline.set_state(gst::State::Playing).expect("plays");
-        // Wait until at least nireq frames are inside: in the requests, or done and waiting
-        // behind the held one.
+        // Wait until more frames are inside gvadetect than one request can hold. With its
+        // output held, the element fills up and then stops taking frames; measured, it holds
+        // at most 4 frames with nireq=1 (the held one, the request's, the spare input filled
+        // meanwhile, the one waiting in the chain function), 5 with nireq=2 or 3, 6 with
+        // nireq=4. So IN_FLIGHT frames inside show that several requests were in flight when
+        // NULL comes (with nireq=1 this test fails here).
         let deadline = std::time::Instant::now() + Duration::from_secs(30);
         loop {
             let timeout = deadline.saturating_duration_since(std::time::Instant::now());
             match inside_rx.recv_timeout(timeout) {
-                Ok(n) if n >= 4 => break,
+                Ok(n) if n >= IN_FLIGHT => break,
                 Ok(_) => {}
-                Err(e) => panic!("round {round}: fewer than 4 frames inside gvadetect: {e}"),
+                Err(e) => panic!(
+                    "round {round}: fewer than {IN_FLIGHT} frames inside gvadetect (no requests \
+                     in flight?): {e}"
+                ),
             }
         }
         assert_eq!(
