@@ -4,6 +4,8 @@
 
 mod common;
 
+use std::path::PathBuf;
+
 use gst::prelude::*;
 
 use common::{frame, info, init, model, run, run_buffers};
@@ -460,18 +462,20 @@ fn nhwc_models_like_tflite_take_frames_of_every_format_and_regions() {
     }
 }
 
-#[test]
-fn boxes_map_back_through_aspect_ratio_padding_and_crops() {
-    // A 128x64 frame: with `resize: aspect-ratio` the model sees it padded to 128x128 (black
-    // below), resized to 64x64; with `crop: central` its middle 64x64 (x 32..96) as it is. A
-    // red block at x 80..96, y 16..32 is cell (row 1, col 5) of the padded view, and cells
-    // (rows 2-3, cols 6-7) of the crop: either way its regions must come back where the block
-    // is.
+/// A region found: its label and box.
+type Found = (String, Rect<u32>);
+
+/// The picture the mapping tests infer on: 128x64, black, a red block at x 80..96, y 16..32.
+/// With `resize: aspect-ratio` the model sees it padded to 128x128 (black below), resized to
+/// 64x64; with `crop: central` its middle 64x64 (x 32..96) as it is. The block is cell (row 1,
+/// col 5) of the padded view, and cells (rows 2-3, cols 6-7) of the crop: either way its
+/// regions must come back where the block is. Each case: its name, the model-proc written
+/// for it, and the regions expected on the picture.
+fn mapping_cases() -> Vec<(&'static str, PathBuf, Vec<Found>)> {
     let dir = std::env::temp_dir().join(format!("gva-mapping-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
-    let frame = frame(128, 64, (80, 16, 16, 16), [0, 0, 255]);
     let red = |x, y, size| ("red".to_owned(), Rect::new(x, y, size, size));
-    for (name, params, expected) in [
+    [
         (
             "aspect",
             r#""resize": "aspect-ratio""#,
@@ -487,7 +491,9 @@ fn boxes_map_back_through_aspect_ratio_padding_and_crops() {
                 red(88, 24, 8),
             ],
         ),
-    ] {
+    ]
+    .into_iter()
+    .map(|(name, params, expected)| {
         let path = dir.join(format!("{name}.json"));
         std::fs::write(
             &path,
@@ -501,13 +507,57 @@ fn boxes_map_back_through_aspect_ratio_padding_and_crops() {
             ),
         )
         .unwrap();
+        (name, path, expected)
+    })
+    .collect()
+}
+
+#[test]
+fn boxes_map_back_through_aspect_ratio_padding_and_crops() {
+    let frame = frame(128, 64, (80, 16, 16, 16), [0, 0, 255]);
+    for (name, model_proc, expected) in mapping_cases() {
         let element = format!(
             "gvadetect model={} model-proc={} {F32}",
             model("detector_ssd.xml"),
-            path.display()
+            model_proc.display()
         );
         let out = run(&element, 128, 64, std::slice::from_ref(&frame)).unwrap();
         assert_eq!(regions(&out[0], 128, 64), expected, "{name}");
+    }
+}
+
+#[test]
+fn regions_are_padded_and_cropped_as_the_model_proc_says_like_whole_frames() {
+    // The same picture as a region at (32, 40) of a 192x128 frame (DL Streamer pre-processes
+    // a region as it does a frame: aspect-ratio padding black right or bottom, beyond the
+    // region, not the frame's pixels there; the crop inside the region), in every colour
+    // format family (YUV padding must be black too: other values are a colour the detector
+    // sees). The boxes found are the whole frame's, moved by the region's place; the region
+    // stretched to the model's square would give other boxes.
+    let (ox, oy) = (32usize, 40usize);
+    let frame = frame(192, 128, (ox + 80, oy + 16, 16, 16), [0, 0, 255]);
+    for (name, model_proc, expected) in mapping_cases() {
+        let expected: Vec<Found> = expected
+            .into_iter()
+            .map(|(label, r)| (label, Rect::new(r.x + ox as u32, r.y + oy as u32, r.w, r.h)))
+            .collect();
+        for format in ["BGR", "RGBx", "NV12", "I420"] {
+            let element = format!(
+                "videoconvert ! video/x-raw,format={format} \
+                 ! gvaattachroi roi={ox},{oy},{},{} \
+                 ! gvadetect inference-region=roi-list model={} model-proc={} {F32}",
+                ox + 128,
+                oy + 64,
+                model("detector_ssd.xml"),
+                model_proc.display()
+            );
+            let out = run(&element, 192, 128, std::slice::from_ref(&frame)).unwrap();
+            let found: Vec<_> = regions(&out[0], 192, 128)
+                .into_iter()
+                .filter(|(label, _)| !label.is_empty())
+                .collect();
+            assert_eq!(found, expected, "{name}, {format}");
+        }
     }
 }
 

@@ -5,9 +5,12 @@
 //!
 //! - Whole frames ([`Image::write_frame`]) keep their size; the compiled model resizes them.
 //! - Regions ([`Image::write_region`]) are cropped and resized here, to the model's input size
-//!   (nearest pixel centre, the region stretched), in the frame's format — NV12/I420 stay YUV
-//!   (chroma sampled at the centre of each 2x2 block), and the model converts the colour — or
-//!   straight into colour planes.
+//!   (nearest pixel centre), as the model-proc says, like DL Streamer: stretched, or the part
+//!   `crop` keeps, or scaled by one factor with black padding right or bottom for
+//!   `resize: aspect-ratio` ([`Preprocess::region_view`]). They stay in the frame's format —
+//!   NV12/I420 stay YUV (chroma sampled at the centre of each 2x2 block; padding Y 16, U and V
+//!   128, black as the model converts it), and the model converts the colour — or go straight
+//!   into colour planes.
 //! - OpenVINO converts NV12/I420 at even sizes only: an image of an odd width or height goes in
 //!   at the next even size ([`FrameFormat::tensor_size`]), its last luma column and row
 //!   repeated (the chroma planes of an odd frame, `ceil(w/2)` x `ceil(h/2)`, already have that
@@ -191,7 +194,9 @@ impl<'a> Image<'a> {
     }
 
     /// Writes `region` of the frame, resized to `pre`'s size (nearest pixel centre), into `out`,
-    /// one slot of a tensor compiled with `pre` (the frame's format, or three colour planes).
+    /// one slot of a tensor compiled with `pre` (the frame's format, or three colour planes):
+    /// what [`Preprocess::region_view`] says the model sees of it, black where that lies
+    /// beyond the region (aspect-ratio padding).
     pub fn write_region(
         &self,
         region: Region,
@@ -208,28 +213,32 @@ impl<'a> Image<'a> {
         self.check_out(pre, out)?;
         let (mw, mh) = (pre.width, pre.height);
         let (tw, th) = pre.format.tensor_size(mw, mh);
-        // The source column (row) of each output column (row): nearest pixel centre; an even
-        // YUV tensor's extra column (row) repeats the last.
-        let xs: Vec<usize> = (0..tw)
-            .map(|c| x + (2 * c.min(mw - 1) + 1) * w / (2 * mw))
+        let [vx, vy, vw, vh] = pre.region_view(region);
+        // The source column (row) of each output column (row): nearest pixel centre of the
+        // view; `None` beyond the region (padding). An even YUV tensor's extra column (row)
+        // repeats the last.
+        let xs: Vec<Option<usize>> = (0..tw)
+            .map(|c| Some(vx + (2 * c.min(mw - 1) + 1) * vw / (2 * mw)).filter(|&s| s < x + w))
             .collect();
-        let ys: Vec<usize> = (0..th)
-            .map(|r| y + (2 * r.min(mh - 1) + 1) * h / (2 * mh))
+        let ys: Vec<Option<usize>> = (0..th)
+            .map(|r| Some(vy + (2 * r.min(mh - 1) + 1) * vh / (2 * mh)).filter(|&s| s < y + h))
             .collect();
         match (self.format, pre.planes) {
             (FrameFormat::Nv12 | FrameFormat::I420, _) => {
-                self.write_yuv_region(region, (mw, mh), &xs, &ys, out);
+                self.write_yuv_region(region, [vx, vy, vw, vh], (mw, mh), (&xs, &ys), out);
             }
             (format, true) => {
                 let bpp = format.bytes_per_pixel().unwrap_or(1);
                 let plane = tw * th;
                 for (r, &sy) in ys.iter().enumerate() {
-                    let line = self.row(0, sy, self.width * bpp);
+                    let line = sy.map(|sy| self.row(0, sy, self.width * bpp));
                     for (c, &sx) in xs.iter().enumerate() {
-                        let pixel = &line[sx * bpp..sx * bpp + bpp];
+                        let pixel = line
+                            .zip(sx)
+                            .map(|(line, sx)| &line[sx * bpp..sx * bpp + bpp]);
                         for k in 0..3 {
                             // GRAY8: the grey value in all three planes.
-                            out[k * plane + r * tw + c] = pixel[k.min(bpp - 1)];
+                            out[k * plane + r * tw + c] = pixel.map_or(0, |p| p[k.min(bpp - 1)]);
                         }
                     }
                 }
@@ -237,10 +246,17 @@ impl<'a> Image<'a> {
             (format, false) => {
                 let bpp = format.bytes_per_pixel().unwrap_or(1);
                 for (r, &sy) in ys.iter().enumerate() {
-                    let line = self.row(0, sy, self.width * bpp);
                     let dest = &mut out[r * tw * bpp..(r + 1) * tw * bpp];
+                    let Some(sy) = sy else {
+                        dest.fill(0);
+                        continue;
+                    };
+                    let line = self.row(0, sy, self.width * bpp);
                     for (pixel, &sx) in dest.chunks_exact_mut(bpp).zip(&xs) {
-                        pixel.copy_from_slice(&line[sx * bpp..sx * bpp + bpp]);
+                        match sx {
+                            Some(sx) => pixel.copy_from_slice(&line[sx * bpp..sx * bpp + bpp]),
+                            None => pixel.fill(0),
+                        }
                     }
                 }
             }
@@ -248,41 +264,62 @@ impl<'a> Image<'a> {
         Ok(())
     }
 
-    /// [`Image::write_region`] for NV12/I420 at `(mw, mh)` (`xs`, `ys`: the source of each
-    /// luma column and row of the even tensor): each chroma value from the source pixel at the
-    /// centre of its 2x2 output block.
+    /// [`Image::write_region`] for NV12/I420 at `(mw, mh)` (`view`: what the model sees of
+    /// `region`; `xs`, `ys`: the source of each luma column and row of the even tensor, `None`
+    /// for padding): each chroma value from the source pixel at the centre of its 2x2 output
+    /// block; padding black (Y 16, U and V 128: zero after the model's BT.601 conversion, as
+    /// the whole-frame path pads).
     fn write_yuv_region(
         &self,
         region: Region,
+        view: Region,
         (mw, mh): (usize, usize),
-        xs: &[usize],
-        ys: &[usize],
+        (xs, ys): (&[Option<usize>], &[Option<usize>]),
         out: &mut [u8],
     ) {
+        const BLACK_Y: u8 = 16;
+        const BLACK_UV: u8 = 128;
         let [x, y, w, h] = region;
+        let [vx, vy, vw, vh] = view;
         let (tw, th) = (xs.len(), ys.len());
         let (luma, chroma) = out.split_at_mut(tw * th);
         for (r, &sy) in ys.iter().enumerate() {
+            let dest = &mut luma[r * tw..(r + 1) * tw];
+            let Some(sy) = sy else {
+                dest.fill(BLACK_Y);
+                continue;
+            };
             let line = self.row(0, sy, self.width);
-            for (c, &sx) in xs.iter().enumerate() {
-                luma[r * tw + c] = line[sx];
+            for (value, &sx) in dest.iter_mut().zip(xs) {
+                *value = sx.map_or(BLACK_Y, |sx| line[sx]);
             }
         }
         let (cw, ch) = (tw / 2, th / 2);
-        let cxs: Vec<usize> = (0..cw)
-            .map(|c| (x + ((2 * c + 1) * w / mw).min(w - 1)) / 2)
+        // The chroma sample of each 2x2 output block: the view's pixel at its centre, `None`
+        // beyond the region.
+        let cxs: Vec<Option<usize>> = (0..cw)
+            .map(|c| {
+                let s = vx + ((2 * c + 1) * vw / mw).min(vw - 1);
+                (s < x + w).then_some(s / 2)
+            })
             .collect();
-        let cys: Vec<usize> = (0..ch)
-            .map(|r| (y + ((2 * r + 1) * h / mh).min(h - 1)) / 2)
+        let cys: Vec<Option<usize>> = (0..ch)
+            .map(|r| {
+                let s = vy + ((2 * r + 1) * vh / mh).min(vh - 1);
+                (s < y + h).then_some(s / 2)
+            })
             .collect();
         let source_cw = self.width.div_ceil(2);
         match self.format {
             FrameFormat::Nv12 => {
                 for (r, &sy) in cys.iter().enumerate() {
-                    let line = self.row(1, sy, 2 * source_cw);
-                    for (c, &sx) in cxs.iter().enumerate() {
-                        chroma[r * tw + 2 * c] = line[2 * sx];
-                        chroma[r * tw + 2 * c + 1] = line[2 * sx + 1];
+                    let dest = &mut chroma[r * tw..(r + 1) * tw];
+                    let line = sy.map(|sy| self.row(1, sy, 2 * source_cw));
+                    for (uv, &sx) in dest.chunks_exact_mut(2).zip(&cxs) {
+                        match line.zip(sx) {
+                            Some((line, sx)) => uv.copy_from_slice(&line[2 * sx..2 * sx + 2]),
+                            None => uv.fill(BLACK_UV),
+                        }
                     }
                 }
             }
@@ -290,9 +327,9 @@ impl<'a> Image<'a> {
                 let (u, v) = chroma.split_at_mut(cw * ch);
                 for (plane, dest) in [(1, u), (2, v)] {
                     for (r, &sy) in cys.iter().enumerate() {
-                        let line = self.row(plane, sy, source_cw);
+                        let line = sy.map(|sy| self.row(plane, sy, source_cw));
                         for (c, &sx) in cxs.iter().enumerate() {
-                            dest[r * cw + c] = line[sx];
+                            dest[r * cw + c] = line.zip(sx).map_or(BLACK_UV, |(l, sx)| l[sx]);
                         }
                     }
                 }

@@ -308,7 +308,30 @@ impl Preprocess {
     /// cropped, and more than the frame (zeros right or bottom) with aspect-ratio padding. A
     /// model's normalized coordinate (u, v) is frame pixel (x + u * width, y + v * height).
     pub fn model_region(&self, model_w: usize, model_h: usize) -> [usize; 4] {
-        let (w, h) = (self.width, self.height);
+        self.view((self.width, self.height), (model_w, model_h))
+    }
+
+    /// The frame size after aspect-ratio padding for a model input of `model_w` x `model_h`
+    /// (the frame's own size with [`Resize::NoAspectRatio`] or a crop).
+    pub fn padded_size(&self, model_w: usize, model_h: usize) -> (usize, usize) {
+        self.padded((self.width, self.height), (model_w, model_h))
+    }
+
+    /// What a model input compiled with this pre-processing at the model's size (`width` x
+    /// `height`: regions are cropped and resized to it before they go in) shows of `region`
+    /// (`[x, y, width, height]`, frame pixels), in frame pixels, as DL Streamer pre-processes
+    /// a region: the region when stretched, the part of it that `crop` keeps, or the region
+    /// with its aspect-ratio padding right or bottom (which lies beyond the region, and may
+    /// lie beyond the frame: the padding is zeros, not the frame's pixels). See
+    /// [`crate::image::Image::write_region`].
+    pub fn region_view(&self, region: [usize; 4]) -> [usize; 4] {
+        let [x, y, w, h] = region;
+        let [vx, vy, vw, vh] = self.view((w, h), (self.width, self.height));
+        [x + vx, y + vy, vw, vh]
+    }
+
+    /// [`Preprocess::model_region`] of a picture of `(w, h)`.
+    fn view(&self, (w, h): (usize, usize), (model_w, model_h): (usize, usize)) -> [usize; 4] {
         if model_w == 0 || model_h == 0 {
             return [0, 0, w, h];
         }
@@ -331,14 +354,12 @@ impl Preprocess {
             };
             return [x, y, cw, ch];
         }
-        let (pw, ph) = self.padded_size(model_w, model_h);
+        let (pw, ph) = self.padded((w, h), (model_w, model_h));
         [0, 0, pw, ph]
     }
 
-    /// The frame size after aspect-ratio padding for a model input of `model_w` x `model_h`
-    /// (the frame's own size with [`Resize::NoAspectRatio`] or a crop).
-    pub fn padded_size(&self, model_w: usize, model_h: usize) -> (usize, usize) {
-        let (w, h) = (self.width, self.height);
+    /// [`Preprocess::padded_size`] of a picture of `(w, h)`.
+    fn padded(&self, (w, h): (usize, usize), (model_w, model_h): (usize, usize)) -> (usize, usize) {
         if self.resize == Resize::NoAspectRatio
             || self.crop.is_some()
             || model_w == 0

@@ -2,7 +2,7 @@
 //! format, odd YUV sizes, colour planes, and errors instead of panics.
 
 use gva_infer::image::{Image, ImageError, Plane};
-use gva_infer::preprocess::{FrameFormat, Preprocess};
+use gva_infer::preprocess::{Crop, FrameFormat, Preprocess, Resize};
 
 /// A plane of `rows` rows of `row` bytes, `stride` apart (the padding is 0xEE), whose byte
 /// (r, c) is `value(r, c)`.
@@ -200,6 +200,100 @@ fn yuv_regions_of_an_odd_model_size_repeat_the_last_column_and_row() {
         out,
         [luma, vec![101, 102, 111, 112, 201, 202, 211, 212]].concat()
     );
+}
+
+/// `Preprocess::new(format, w, h)` with the model-proc's `resize` and `crop`.
+fn model_proc_input(
+    format: FrameFormat,
+    (w, h): (usize, usize),
+    resize: Resize,
+    crop: Option<Crop>,
+) -> Preprocess {
+    Preprocess {
+        resize,
+        crop,
+        ..Preprocess::new(format, w, h)
+    }
+}
+
+#[test]
+fn regions_are_padded_black_or_cropped_as_the_model_proc_says() {
+    // What the model sees of a region (frame pixels): the region stretched; with
+    // aspect-ratio, the region and its padding right or bottom to the model's shape (here
+    // beyond the frame); with a crop, the part of the region of the model's shape.
+    let (w, h) = (2, 2);
+    let view = |resize, crop, region| {
+        model_proc_input(FrameFormat::Bgr, (w, h), resize, crop).region_view(region)
+    };
+    assert_eq!(
+        view(Resize::NoAspectRatio, None, [2, 0, 4, 2]),
+        [2, 0, 4, 2]
+    );
+    assert_eq!(view(Resize::AspectRatio, None, [2, 0, 4, 2]), [2, 0, 4, 4]);
+    assert_eq!(view(Resize::AspectRatio, None, [5, 1, 3, 6]), [5, 1, 6, 6]);
+    assert_eq!(
+        view(Resize::NoAspectRatio, Some(Crop::Central), [0, 0, 8, 4]),
+        [2, 0, 4, 4]
+    );
+    assert_eq!(
+        view(Resize::AspectRatio, Some(Crop::TopLeft), [0, 0, 8, 4]),
+        [0, 0, 4, 4]
+    );
+    assert_eq!(
+        view(Resize::NoAspectRatio, Some(Crop::BottomRight), [1, 0, 3, 4]),
+        [1, 1, 3, 3]
+    );
+
+    // Region x 2..6, y 0..2 (4x2) padded to 4x4, to 2x2: columns 3 and 5 of row 1, then a
+    // black row (the padding below the region, not the frame's row 3).
+    for format in [FrameFormat::Bgr, FrameFormat::Bgrx, FrameFormat::Gray] {
+        let data = ramp(format);
+        let image = image(format, &data);
+        let bpp = format.bytes_per_pixel().unwrap();
+        let pre = model_proc_input(format, (w, h), Resize::AspectRatio, None);
+        let mut out = vec![0xAA; slot_size(&pre)];
+        image.write_region([2, 0, 4, 2], &pre, &mut out).unwrap();
+        let want: Vec<u8> = [13, 15, 0, 0].iter().flat_map(|&v| vec![v; bpp]).collect();
+        assert_eq!(out, want, "{format:?}");
+        if format == FrameFormat::Gray || bpp >= 3 {
+            let pre = pre.clone().with_planes();
+            let mut out = vec![0xAA; slot_size(&pre)];
+            image.write_region([2, 0, 4, 2], &pre, &mut out).unwrap();
+            assert_eq!(out, [13, 15, 0, 0].repeat(3), "{format:?} planes");
+        }
+        // The 8x4 frame cropped to its middle (x 2..6) or its left 4x4, to 2x2.
+        for (crop, want) in [
+            (Crop::Central, [13, 15, 33, 35]),
+            (Crop::TopLeft, [11, 13, 31, 33]),
+        ] {
+            let pre = model_proc_input(format, (w, h), Resize::AspectRatio, Some(crop));
+            let mut out = vec![0xAA; slot_size(&pre)];
+            image.write_region([0, 0, 8, 4], &pre, &mut out).unwrap();
+            let want: Vec<u8> = want.iter().flat_map(|&v| vec![v; bpp]).collect();
+            assert_eq!(out, want, "{format:?} {crop:?}");
+        }
+    }
+
+    // YUV: region x 2..6, y 0..2 padded to 4x4, to 4x4: luma rows 0 and 1, then two rows of
+    // black luma (16); chroma of the first row of blocks from chroma (0, 1) and (0, 2), the
+    // second row black (128).
+    let luma: Vec<u8> = [2, 3, 4, 5, 12, 13, 14, 15]
+        .into_iter()
+        .chain([16; 8])
+        .collect();
+    for format in [FrameFormat::Nv12, FrameFormat::I420] {
+        let data = ramp(format);
+        let image = image(format, &data);
+        let pre = model_proc_input(format, (4, 4), Resize::AspectRatio, None);
+        let mut out = vec![0xAA; slot_size(&pre)];
+        image.write_region([2, 0, 4, 2], &pre, &mut out).unwrap();
+        let chroma: Vec<u8> = if format == FrameFormat::Nv12 {
+            vec![101, 201, 102, 202, 128, 128, 128, 128]
+        } else {
+            vec![101, 102, 128, 128, 201, 202, 128, 128]
+        };
+        assert_eq!(out, [luma.clone(), chroma].concat(), "{format:?}");
+    }
 }
 
 #[test]

@@ -16,7 +16,8 @@ pub enum Target {
     /// The frame, of which the model saw the part `[x, y, width, height]` (normalized; beyond
     /// the frame where it was padded to the model's aspect ratio).
     Frame([f64; 4]),
-    /// The region `id`, whose pixels were `rect`.
+    /// The region `id`, of which the model saw `rect` (frame pixels: the region, the part of
+    /// it a crop keeps, or more than it where it was padded to the model's aspect ratio).
     Region(i32, Rect<u32>),
 }
 
@@ -125,28 +126,33 @@ fn add_regions(
         f64::from(frame.info().width()),
         f64::from(frame.info().height()),
     );
-    // The inferred image as a part of the frame, normalized.
-    let (ox, oy, sx, sy) = match target {
-        Target::Frame([x, y, w, h]) => (x, y, w, h),
-        Target::Region(_, r) => (
-            f64::from(r.x) / width,
-            f64::from(r.y) / height,
-            f64::from(r.w) / width,
-            f64::from(r.h) / height,
-        ),
-    };
     for d in found {
         let d = d.clipped();
         let label = d.label.clone().unwrap_or_default();
-        let region = NewRegion::normalized(
-            ox + d.x_min * sx,
-            oy + d.y_min * sy,
-            d.width() * sx,
-            d.height() * sy,
-        )
-        .label(&label)
-        .confidence(d.confidence)
-        .label_id(i32::try_from(d.label_id).unwrap_or(i32::MAX));
+        // The box in the frame, normalized: through the part of the frame the model saw
+        // (normalized), or the part of a region (in pixels, then normalized: pixel-exact where
+        // the model's box is).
+        let [x, y, w, h] = match target {
+            Target::Frame([x, y, w, h]) => [
+                x + d.x_min * w,
+                y + d.y_min * h,
+                d.width() * w,
+                d.height() * h,
+            ],
+            Target::Region(_, r) => {
+                let [rx, ry, rw, rh] = [r.x, r.y, r.w, r.h].map(f64::from);
+                [
+                    (rx + d.x_min * rw) / width,
+                    (ry + d.y_min * rh) / height,
+                    d.width() * rw / width,
+                    d.height() * rh / height,
+                ]
+            }
+        };
+        let region = NewRegion::normalized(x, y, w, h)
+            .label(&label)
+            .confidence(d.confidence)
+            .label_id(i32::try_from(d.label_id).unwrap_or(i32::MAX));
         let mut added = frame.add_region(&region)?;
         if let Target::Region(parent, _) = target {
             added.region.set_parent_id(parent);

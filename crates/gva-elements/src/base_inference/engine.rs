@@ -11,7 +11,7 @@ use gva_infer::model::{ModelError, ModelFile, element_config, image_shape, parse
 use gva_infer::model_proc::{ModelProc, PreprocParams};
 use gva_infer::pool::Pool;
 use gva_infer::preprocess::{ColorSpace, FrameFormat, Preprocess};
-use gva_meta::VideoFrame;
+use gva_meta::{Rect, VideoFrame};
 
 use super::attach::{Attacher, Target};
 use super::delivery::{Delivery, FrameEnd, Input, Sink};
@@ -314,12 +314,15 @@ impl Engine {
                         let frame = map(&buffer, info).ok_or(Error::Map)?;
                         let image = image(&frame)?;
                         for (id, rect, object) in to_infer {
+                            let region = [rect.x, rect.y, rect.w, rect.h].map(|v| v as usize);
+                            // What the model sees of the region, as the model-proc says (the
+                            // part a crop keeps, aspect-ratio padding): boxes map back to it.
+                            let [x, y, w, h] = tensor.region_view(region).map(|v| v as u32);
                             let input = Input {
                                 frame: index,
-                                target: Target::Region(id, rect),
+                                target: Target::Region(id, Rect::new(x, y, w, h)),
                                 object,
                             };
-                            let region = [rect.x, rect.y, rect.w, rect.h].map(|v| v as usize);
                             pool.submit_with(input, |slot| {
                                 Ok(image.write_region(region, tensor, slot)?)
                             })?;
