@@ -57,6 +57,24 @@ pub trait GvaBaseInferenceImpl:
 
     /// The element's debug category, which the class logs to.
     fn category() -> gst::DebugCategory;
+
+    /// Sets one of the properties the subclass installs itself (its `ObjectImpl::set_property`):
+    /// they are settings of the base class, as the shared ones are.
+    fn set_setting(&self, value: &glib::Value, pspec: &glib::ParamSpec) {
+        self.obj()
+            .upcast_ref::<GvaBaseInference>()
+            .settings()
+            .set(value, pspec);
+    }
+
+    /// The value of one of the properties the subclass installs itself (its
+    /// `ObjectImpl::property`).
+    fn setting(&self, pspec: &glib::ParamSpec) -> glib::Value {
+        self.obj()
+            .upcast_ref::<GvaBaseInference>()
+            .settings()
+            .get(pspec)
+    }
 }
 
 // SAFETY: the class struct starts with its parent's (`imp::Class` is `repr(C)`), and
@@ -72,7 +90,7 @@ unsafe impl<T: GvaBaseInferenceImpl> IsSubclassable<T> for GvaBaseInference {
 
 impl GvaBaseInference {
     /// The element's property values, for the properties a subclass installs itself.
-    pub(crate) fn settings(&self) -> MutexGuard<'_, Settings> {
+    fn settings(&self) -> MutexGuard<'_, Settings> {
         lock(&self.imp().settings)
     }
 }

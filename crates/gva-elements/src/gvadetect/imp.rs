@@ -5,7 +5,6 @@
 use std::sync::LazyLock;
 
 use gst::glib;
-use gst::prelude::*;
 use gst::subclass::prelude::*;
 use gst_base::subclass::prelude::*;
 
@@ -38,18 +37,11 @@ impl ObjectImpl for GvaDetect {
     }
 
     fn set_property(&self, _id: usize, value: &glib::Value, pspec: &glib::ParamSpec) {
-        let element = self.obj();
-        element
-            .upcast_ref::<GvaBaseInference>()
-            .settings()
-            .set(value, pspec);
+        self.set_setting(value, pspec);
     }
 
     fn property(&self, _id: usize, pspec: &glib::ParamSpec) -> glib::Value {
-        self.obj()
-            .upcast_ref::<GvaBaseInference>()
-            .settings()
-            .get(pspec)
+        self.setting(pspec)
     }
 }
 
