@@ -14,10 +14,11 @@
 //!
 //! The inference elements derive from [`base_inference`]'s abstract GObject class
 //! `GvaBaseInference`: DL Streamer's common properties, the model read once at start and
-//! compiled for the negotiated frames (pre-processing inside the OpenVINO model), whole frames or their regions through `nireq` asynchronous requests of
-//! `batch-size` inputs, frames leaving in the order they came once their results are
-//! attached. Frames: BGR, BGRx, BGRA, RGB, RGBx, RGBA, NV12, I420 and GRAY8, of any size, whole
-//! and as regions (crops made in Rust, colour converted inside the model).
+//! compiled for the negotiated frames (pre-processing inside the OpenVINO model), whole frames
+//! or their regions through `nireq` asynchronous requests of `batch-size` inputs, frames
+//! leaving in the order they came once their results are attached. Frames: BGR, BGRx, BGRA,
+//! RGB, RGBx, RGBA, NV12, I420 and GRAY8, of any size, whole and as regions (crops made in
+//! Rust, colour converted inside the model).
 
 use gst::prelude::*;
 

@@ -14,9 +14,9 @@ pub(crate) fn src_sink(src: &gst::Caps, sink: &gst::Caps) -> Vec<gst::PadTemplat
     .collect()
 }
 
-/// The packed RGB family and the 4:2:0 YUV planes: what gvawatermark draws on, and (with
-/// GRAY8) what the inference elements take.
-pub(crate) const RGB_AND_YUV: [gst_video::VideoFormat; 8] = {
+/// The packed RGB family, the 4:2:0 YUV planes and GRAY8: what the inference elements and
+/// gvatrack take.
+pub(crate) const RGB_YUV_AND_GRAY: [gst_video::VideoFormat; 9] = {
     use gst_video::VideoFormat as F;
     [
         F::Bgr,
@@ -27,7 +27,15 @@ pub(crate) const RGB_AND_YUV: [gst_video::VideoFormat; 8] = {
         F::Rgba,
         F::Nv12,
         F::I420,
+        F::Gray8,
     ]
+};
+
+/// The packed RGB family and the 4:2:0 YUV planes ([`RGB_YUV_AND_GRAY`] without GRAY8): what
+/// gvawatermark draws on.
+pub(crate) const RGB_AND_YUV: &[gst_video::VideoFormat] = match RGB_YUV_AND_GRAY.split_last() {
+    Some((_gray, rgb_and_yuv)) => rgb_and_yuv,
+    None => &[],
 };
 
 /// `src` and `sink` pad templates taking raw video of `formats`, any size and frame rate.

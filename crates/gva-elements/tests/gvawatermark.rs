@@ -6,6 +6,7 @@ mod common;
 use gst_video::prelude::*;
 use gva_meta::{NewRegion, VideoFrame};
 
+use common::{video_caps as caps, video_info as info};
 use gstgva::gvawatermark::{Watermark, rgb_to_yuv, table_color};
 
 /// BT.601 (Kr, Kb), for the unit check of `rgb_to_yuv`.
@@ -61,44 +62,13 @@ const YUV_BT601: [(usize, [u8; 3]); 5] = [
     (5, [106, 202, 222]),
 ];
 
-fn caps(format: &str, width: usize, height: usize) -> String {
-    let colorimetry = if matches!(format, "NV12" | "I420") {
-        ",colorimetry=bt601"
-    } else {
-        ""
-    };
-    format!("video/x-raw,format={format},width={width},height={height},framerate=30/1{colorimetry}")
-}
-
-fn info(format: &str, width: usize, height: usize) -> gst_video::VideoInfo {
-    common::init();
-    let caps: gst::Caps = caps(format, width, height).parse().expect("caps");
-    gst_video::VideoInfo::from_caps(&caps).expect("video info")
-}
-
 fn is_yuv(format: &str) -> bool {
     matches!(format, "NV12" | "I420")
 }
 
-/// A black frame: zero bytes for packed formats, Y=16 U=V=128 for YUV.
+/// A black frame ([`common::black_frame`]).
 fn black(format: &str, width: usize, height: usize) -> gst::Buffer {
-    let info = info(format, width, height);
-    let mut buffer = gst::Buffer::with_size(info.size()).expect("buffer");
-    {
-        let buffer = buffer.get_mut().unwrap();
-        let mut frame = gst_video::VideoFrameRef::from_buffer_ref_writable(buffer, &info).unwrap();
-        for plane in 0..frame.n_planes() {
-            let value = if is_yuv(format) && plane == 0 {
-                16
-            } else if is_yuv(format) {
-                128
-            } else {
-                0
-            };
-            frame.plane_data_mut(plane).unwrap().fill(value);
-        }
-    }
-    buffer
+    common::black_frame(&info(format, width, height))
 }
 
 /// The colour of table index `index` as the frame stores it: packed bytes (x/alpha 255) or

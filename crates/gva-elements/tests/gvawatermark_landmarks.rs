@@ -9,6 +9,7 @@
 
 mod common;
 
+use common::{black_frame as black, video_caps as caps, video_info as info};
 use gst_video::prelude::*;
 use gva_meta::{NewRegion, Precision, Tensor, VideoFrame};
 
@@ -27,40 +28,6 @@ fn yuv(rgb: [u8; 3]) -> [u8; 3] {
         BLUE => [41, 240, 110],
         other => panic!("no literal YUV for {other:?}"),
     }
-}
-
-fn caps(format: &str, width: usize, height: usize) -> String {
-    let colorimetry = if matches!(format, "NV12" | "I420") {
-        ",colorimetry=bt601"
-    } else {
-        ""
-    };
-    format!("video/x-raw,format={format},width={width},height={height},framerate=30/1{colorimetry}")
-}
-
-fn info(format: &str, width: usize, height: usize) -> gst_video::VideoInfo {
-    common::init();
-    let caps: gst::Caps = caps(format, width, height).parse().unwrap();
-    gst_video::VideoInfo::from_caps(&caps).unwrap()
-}
-
-/// A black frame (Y=16, U=V=128 for YUV).
-fn black(info: &gst_video::VideoInfo) -> gst::Buffer {
-    let mut buffer = gst::Buffer::with_size(info.size()).unwrap();
-    {
-        let buffer = buffer.get_mut().unwrap();
-        let mut frame = gst_video::VideoFrameRef::from_buffer_ref_writable(buffer, info).unwrap();
-        let yuv = frame.n_planes() > 1;
-        for plane in 0..frame.n_planes() {
-            let value = match (yuv, plane) {
-                (false, _) => 0,
-                (true, 0) => 16,
-                (true, _) => 128,
-            };
-            frame.plane_data_mut(plane).unwrap().fill(value);
-        }
-    }
-    buffer
 }
 
 /// Landmark points as a tensor's FP32 bytes.

@@ -552,10 +552,7 @@ fn several_pipelines_publish_to_one_topic() {
 
 #[test]
 fn an_unreachable_broker_fails_the_start_with_its_address() {
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .expect("a free port")
-        .port();
+    let port = broker::free_port();
     let run = Run::new(&format!(
         "address=127.0.0.1:{port} topic=t max-connect-attempts=2"
     ));

@@ -158,9 +158,7 @@ impl ElementImpl for GvaBaseInference {
     fn pad_templates() -> &'static [gst::PadTemplate] {
         static TEMPLATES: std::sync::LazyLock<Vec<gst::PadTemplate>> =
             std::sync::LazyLock::new(|| {
-                let mut formats = crate::pads::RGB_AND_YUV.to_vec();
-                formats.push(gst_video::VideoFormat::Gray8);
-                crate::pads::video_src_sink(&formats)
+                crate::pads::video_src_sink(&crate::pads::RGB_YUV_AND_GRAY)
             });
         TEMPLATES.as_ref()
     }

@@ -146,12 +146,8 @@ impl ElementImpl for GvaTrack {
     }
 
     fn pad_templates() -> &'static [gst::PadTemplate] {
-        static TEMPLATES: LazyLock<Vec<gst::PadTemplate>> = LazyLock::new(|| {
-            let caps = gst_video::VideoCapsBuilder::new()
-                .format_list(super::FORMATS)
-                .build();
-            crate::pads::src_sink(&caps, &caps)
-        });
+        static TEMPLATES: LazyLock<Vec<gst::PadTemplate>> =
+            LazyLock::new(|| crate::pads::video_src_sink(&super::FORMATS));
         TEMPLATES.as_ref()
     }
 }

@@ -59,18 +59,8 @@ pub use kalman::BoxFilter;
 pub use regions::{Params, TrackError, track_frame};
 pub use tracker::{Class, Detection, Prediction, Tracker};
 
-/// The frame formats gvatrack takes.
-pub const FORMATS: [gst_video::VideoFormat; 9] = [
-    gst_video::VideoFormat::Bgr,
-    gst_video::VideoFormat::Bgrx,
-    gst_video::VideoFormat::Bgra,
-    gst_video::VideoFormat::Rgb,
-    gst_video::VideoFormat::Rgbx,
-    gst_video::VideoFormat::Rgba,
-    gst_video::VideoFormat::Nv12,
-    gst_video::VideoFormat::I420,
-    gst_video::VideoFormat::Gray8,
-];
+/// The frame formats gvatrack takes: those of the inference elements.
+pub const FORMATS: [gst_video::VideoFormat; 9] = crate::pads::RGB_YUV_AND_GRAY;
 
 glib::wrapper! {
     /// The `gvatrack` element.

@@ -93,7 +93,7 @@ impl ElementImpl for GvaWatermark {
     fn pad_templates() -> &'static [gst::PadTemplate] {
         // The formats its canvas draws on.
         static TEMPLATES: LazyLock<Vec<gst::PadTemplate>> =
-            LazyLock::new(|| crate::pads::video_src_sink(&crate::pads::RGB_AND_YUV));
+            LazyLock::new(|| crate::pads::video_src_sink(crate::pads::RGB_AND_YUV));
         TEMPLATES.as_ref()
     }
 }

@@ -6,6 +6,7 @@ use std::path::PathBuf;
 use std::sync::Once;
 
 use gst::prelude::*;
+use gst_video::prelude::*;
 
 /// Initializes GStreamer once and registers the `gva` plugin statically.
 pub fn init() {
@@ -140,6 +141,43 @@ pub fn info(width: u32, height: u32) -> gst_video::VideoInfo {
     gst_video::VideoInfo::builder(gst_video::VideoFormat::Bgr, width, height)
         .build()
         .expect("video info")
+}
+
+/// The caps of `format` frames of `width` x `height` at 30/1; NV12 and I420 say
+/// `colorimetry=bt601` (BT.601 limited range).
+pub fn video_caps(format: &str, width: usize, height: usize) -> String {
+    let colorimetry = if matches!(format, "NV12" | "I420") {
+        ",colorimetry=bt601"
+    } else {
+        ""
+    };
+    format!("video/x-raw,format={format},width={width},height={height},framerate=30/1{colorimetry}")
+}
+
+/// The `VideoInfo` of [`video_caps`].
+pub fn video_info(format: &str, width: usize, height: usize) -> gst_video::VideoInfo {
+    init();
+    let caps: gst::Caps = video_caps(format, width, height).parse().expect("caps");
+    gst_video::VideoInfo::from_caps(&caps).expect("video info")
+}
+
+/// A black frame of `info`: zero bytes for packed formats, Y=16 U=V=128 for YUV.
+pub fn black_frame(info: &gst_video::VideoInfo) -> gst::Buffer {
+    let mut buffer = gst::Buffer::with_size(info.size()).expect("buffer");
+    {
+        let buffer = buffer.get_mut().unwrap();
+        let mut frame = gst_video::VideoFrameRef::from_buffer_ref_writable(buffer, info).unwrap();
+        let yuv = frame.n_planes() > 1;
+        for plane in 0..frame.n_planes() {
+            let value = match (yuv, plane) {
+                (false, _) => 0,
+                (true, 0) => 16,
+                (true, _) => 128,
+            };
+            frame.plane_data_mut(plane).unwrap().fill(value);
+        }
+    }
+    buffer
 }
 
 /// Packed BGR pixels rewritten in the packed `format` (BGR, BGRx, BGRA, RGB, RGBx, RGBA); the
