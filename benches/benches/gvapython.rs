@@ -126,20 +126,7 @@ impl Stream {
                 pipeline.set_state(gst::State::Playing).unwrap();
                 Input::AppSrc { src, sunk }
             }
-            Feed::Direct => {
-                let pad = gst::Pad::builder(gst::PadDirection::Src)
-                    .name("feed")
-                    .build();
-                let sink = pipeline.by_name("x").unwrap().static_pad("sink").unwrap();
-                pad.link(&sink).unwrap();
-                pipeline.set_state(gst::State::Playing).unwrap();
-                pad.set_active(true).unwrap();
-                assert!(pad.push_event(gst::event::StreamStart::new("bench")));
-                assert!(pad.push_event(gst::event::Caps::new(&CAPS.parse().unwrap())));
-                let segment = gst::FormattedSegment::<gst::ClockTime>::new();
-                assert!(pad.push_event(gst::event::Segment::new(&segment)));
-                Input::Pad(pad)
-            }
+            Feed::Direct => Input::Pad(gva_benches::feed_pad(&pipeline, "x", CAPS)),
         };
         let stream = Self { pipeline, input };
         // One frame through, so Python is loaded and caps are negotiated before timing.

@@ -97,17 +97,7 @@ impl Stream {
         .unwrap()
         .downcast::<gst::Pipeline>()
         .unwrap();
-        let pad = gst::Pad::builder(gst::PadDirection::Src)
-            .name("feed")
-            .build();
-        pad.link(&pipeline.by_name("x").unwrap().static_pad("sink").unwrap())
-            .unwrap();
-        pipeline.set_state(gst::State::Playing).unwrap();
-        pad.set_active(true).unwrap();
-        assert!(pad.push_event(gst::event::StreamStart::new("bench")));
-        assert!(pad.push_event(gst::event::Caps::new(&CAPS.parse().unwrap())));
-        let segment = gst::FormattedSegment::<gst::ClockTime>::new();
-        assert!(pad.push_event(gst::event::Segment::new(&segment)));
+        let pad = gva_benches::feed_pad(&pipeline, "x", CAPS);
         Self { pipeline, pad }
     }
 

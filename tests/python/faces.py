@@ -1,4 +1,5 @@
-"""What the demo and sample tests share: the real inputs, the face boxes measured once, helpers.
+"""What the Python tests share: the real inputs of the demo and sample tests, the face boxes
+measured once, helpers.
 
 The inputs come from ``cargo xtask setup`` (``xtask/src/assets.rs``): MediaPipe's short-range face
 detector (the ``.tflite`` itself, which ``gvainference`` reads directly, no conversion) and
@@ -107,6 +108,21 @@ def run(args: list[str], timeout: float = 120) -> subprocess.CompletedProcess[st
 
 def run_python(script: Path, *args: str | Path) -> subprocess.CompletedProcess[str]:
     return run([sys.executable, str(script), *map(str, args)])
+
+
+def end_message(description: str) -> Gst.Message | None:
+    """The ERROR or EOS message that ends ``description`` played in this process (None if
+    neither comes within 60 s); the pipeline is back in NULL after."""
+    if not Gst.is_initialized():
+        Gst.init(None)
+    pipeline = Gst.parse_launch(description)
+    pipeline.set_state(Gst.State.PLAYING)
+    try:
+        return pipeline.get_bus().timed_pop_filtered(
+            60 * Gst.SECOND, Gst.MessageType.ERROR | Gst.MessageType.EOS
+        )
+    finally:
+        pipeline.set_state(Gst.State.NULL)
 
 
 def decode(description: str) -> list[np.ndarray]:

@@ -25,7 +25,6 @@ real work would — without our exit gate, that is an abort in every run.
 
 from __future__ import annotations
 
-import os
 import signal
 import subprocess
 import sys
@@ -34,8 +33,8 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
+from faces import ROOT, environment
 
-ROOT = Path(__file__).resolve().parents[2]
 MODELS = ROOT / "target" / "models"
 RUNS = 20
 PARALLEL = 4
@@ -313,12 +312,6 @@ EXPECTED = {
     "detect_other_thread": (4, "leaving\n"),
 }
 INTERRUPTED = {"ctrl_c", "detect_ctrl_c"}
-
-
-def environment() -> dict[str, str]:
-    env = dict(os.environ)
-    env.setdefault("GST_PLUGIN_PATH", str(ROOT / "target" / "gstplugins"))
-    return env
 
 
 def run_app(script: Path, interrupt: bool) -> tuple[int | str, str, str]:

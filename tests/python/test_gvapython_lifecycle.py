@@ -9,15 +9,14 @@ with ``del pipeline``. The instance must survive PLAYING→NULL (SPEC §4) and g
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 import textwrap
 from pathlib import Path
 
 import pytest
+from faces import run
 
-ROOT = Path(__file__).resolve().parents[2]
 CAPS = "video/x-raw,format=GRAY8,width=16,height=16"
 FRAMES = 40
 pytestmark = pytest.mark.timeout(120, method="thread")
@@ -62,28 +61,12 @@ def process_frame(frame):
 """
 
 
-def environment() -> dict[str, str]:
-    env = dict(os.environ)
-    env.setdefault("GST_PLUGIN_PATH", str(ROOT / "target" / "gstplugins"))
-    return env
-
-
-def run(args: list[str]) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        args,
-        check=False,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        env=environment(),
-    )
-
-
 def gst_launch_gvapython(*properties: str) -> subprocess.CompletedProcess[str]:
     """``gst-launch-1.0`` of FRAMES frames through ``gvapython`` with ``properties``."""
     return run(
         ["gst-launch-1.0", "-q", "videotestsrc", f"num-buffers={FRAMES}", "!", CAPS]
-        + ["!", "gvapython", *properties, "!", "fakesink"]
+        + ["!", "gvapython", *properties, "!", "fakesink"],
+        timeout=60,
     )
 
 
@@ -165,7 +148,7 @@ def test_application_del_pipeline_releases_the_instance_before_exit(
     log = tmp_path / "log.txt"
     log.touch()
     app = f"FRAMES, CAPS = {FRAMES}, {CAPS!r}\n" + APP
-    result = run([sys.executable, "-c", app, str(module), str(log)])
+    result = run([sys.executable, "-c", app, str(module), str(log)], timeout=60)
     assert result.returncode == 0, result.stderr
     # Nothing reached the file while the element lived (PLAYING->NULL keeps the instance);
     # after `del pipeline` the instance is gone and its file closed, while the app still runs.

@@ -30,6 +30,7 @@ from faces import (
     SAMPLES,
     VIDEO,
     Gst,
+    end_message,
     iou,
     require_assets,
 )
@@ -281,17 +282,10 @@ def test_rust_port_matches_python_on_synthetic_detector_outputs(tmp_path: Path) 
 
 
 def test_rust_decoder_without_inference_tensors_fails_with_the_python_message() -> None:
-    pipeline = Gst.parse_launch(
+    message = end_message(
         "videotestsrc num-buffers=2 ! video/x-raw,format=BGRx,width=64,height=64 "
         "! rsfacedecoder ! fakesink"
     )
-    pipeline.set_state(Gst.State.PLAYING)
-    try:
-        message = pipeline.get_bus().timed_pop_filtered(
-            60 * Gst.SECOND, Gst.MessageType.ERROR | Gst.MessageType.EOS
-        )
-    finally:
-        pipeline.set_state(Gst.State.NULL)
     assert message is not None and message.type == Gst.MessageType.ERROR
     error, _ = message.parse_error()
     assert error.message == (

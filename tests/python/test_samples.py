@@ -31,6 +31,7 @@ from faces import (
     VIDEO,
     WIDTH,
     Gst,
+    end_message,
     iou,
     png,
     require_assets,
@@ -141,19 +142,10 @@ def test_threshold_and_class_kwargs() -> None:
 def test_decoder_without_inference_tensors_fails_with_a_clear_error() -> None:
     # In this process: gst-launch-1.0 (1.22) itself hangs now and then when an element fails
     # during preroll (also with `identity error-after=1`).
-    if not Gst.is_initialized():
-        Gst.init(None)
-    pipeline = Gst.parse_launch(
+    message = end_message(
         "videotestsrc num-buffers=2 ! video/x-raw,format=BGRx,width=64,height=64 "
         f"! gvapython module={DECODER} ! fakesink"
     )
-    pipeline.set_state(Gst.State.PLAYING)
-    try:
-        message = pipeline.get_bus().timed_pop_filtered(
-            60 * Gst.SECOND, Gst.MessageType.ERROR | Gst.MessageType.EOS
-        )
-    finally:
-        pipeline.set_state(Gst.State.NULL)
     assert message is not None and message.type == Gst.MessageType.ERROR
     error, debug = message.parse_error()
     text = error.message + (debug or "")
